@@ -1,0 +1,29 @@
+//! The Hourglass custom resources and everything that can be said about them
+//! without talking to a cluster: their types, the documented rules, defaults
+//! and the translation of hardware requirements into scheduling.
+//!
+//! Nothing here does I/O. The admission webhook and `kubectl hourglass
+//! validate` both call [`review`], so the two give the same answer by
+//! construction.
+
+pub mod constants;
+pub mod crd;
+pub mod executor;
+pub mod formats;
+pub mod hardware;
+pub mod mutate;
+pub mod object;
+pub mod patch;
+pub mod performer;
+pub mod review;
+pub mod scheduling;
+pub mod validate;
+pub mod violation;
+
+pub use executor::{HourglassExecutor, HourglassExecutorSpec};
+pub use hardware::HardwareProfile;
+pub use object::{HourglassObject, ObjectKind, ParseError};
+pub use performer::{Performer, PerformerSpec};
+pub use review::{Operation, ReviewOutcome, review};
+pub use scheduling::SchedulingConfig;
+pub use violation::{Verdict, Violation};

@@ -1,0 +1,180 @@
+//! Rules for Performer.
+
+use crate::constants::{IMAGE_PULL_POLICIES, TEE_TYPES};
+use crate::formats::{ethereum, names};
+use crate::performer::{HardwareRequirements, Performer, PerformerConfig};
+use crate::violation::{FieldPath, Verdict, abbreviate};
+
+use super::common::{check_image, check_pull_secrets, check_resources, require_non_empty};
+use super::scheduling::check_scheduling;
+
+/// Every violation and warning for a performer; `old` is the stored object on UPDATE.
+pub fn validate_performer(new: &Performer, old: Option<&Performer>) -> Verdict {
+    let mut verdict = Verdict::default();
+    let spec = &new.spec;
+    let path = FieldPath::root("spec");
+
+    let avs_path = path.child("avsAddress");
+    if require_non_empty(
+        &mut verdict,
+        &avs_path,
+        &spec.avs_address,
+        "the AVS's Ethereum address, 0x + 40 hex characters",
+    ) && let Err(problem) = ethereum::check_address(&spec.avs_address)
+    {
+        verdict.violation(avs_path.as_str(), problem);
+    }
+    if let Some(old) = old {
+        // The address identifies the AVS the performer serves; a case-only
+        // change (adding or dropping the checksum) names the same address.
+        if !old.spec.avs_address.eq_ignore_ascii_case(&spec.avs_address) {
+            verdict.violation(
+                avs_path.as_str(),
+                format!(
+                    "cannot change from {} to {}; create a new performer for another AVS instead",
+                    old.spec.avs_address,
+                    abbreviate(&spec.avs_address, 50)
+                ),
+            );
+        }
+    }
+
+    let image_path = path.child("image");
+    let tag = if require_non_empty(
+        &mut verdict,
+        &image_path,
+        &spec.image,
+        "the performer's container image",
+    ) {
+        check_image(&mut verdict, &image_path, &spec.image)
+    } else {
+        None
+    };
+    if let (Some(version), Some(tag)) = (spec.version.as_deref(), tag.as_deref())
+        && !version.is_empty()
+        && version != tag
+    {
+        verdict.warning(
+            "spec.version",
+            &format!(
+                "{:?} differs from the image tag {:?}; keep them equal",
+                abbreviate(version, 30),
+                abbreviate(tag, 30)
+            ),
+        );
+    }
+
+    if let Some(executor) = spec.executor_ref.as_deref()
+        && let Some(problem) = names::object_name_problem(executor)
+    {
+        verdict.violation(path.child("executorRef").as_str(), problem);
+    }
+    if let Some(policy) = spec.image_pull_policy.as_deref()
+        && !IMAGE_PULL_POLICIES.contains(&policy)
+    {
+        verdict.violation(
+            path.child("imagePullPolicy").as_str(),
+            format!("{policy:?} is not supported; expected Always, Never or IfNotPresent"),
+        );
+    }
+    if let Some(config) = &spec.config {
+        check_config(&mut verdict, &path.child("config"), config);
+    }
+    if let Some(resources) = &spec.resources {
+        check_resources(&mut verdict, &path.child("resources"), resources);
+    }
+    if let Some(scheduling) = &spec.scheduling {
+        check_scheduling(&mut verdict, &path.child("scheduling"), scheduling);
+    }
+    if let Some(hardware) = &spec.hardware_requirements {
+        check_hardware(&mut verdict, &path.child("hardwareRequirements"), hardware);
+    }
+    if let Some(secrets) = &spec.image_pull_secrets {
+        check_pull_secrets(&mut verdict, &path.child("imagePullSecrets"), secrets);
+    }
+    verdict
+}
+
+fn check_config(verdict: &mut Verdict, path: &FieldPath, config: &PerformerConfig) {
+    if let Some(port) = config.grpc_port
+        && !(1..=65535).contains(&port)
+    {
+        verdict.violation(
+            path.child("grpcPort").as_str(),
+            format!("{port} is out of range; expected 1-65535"),
+        );
+    }
+    for name in config.environment.iter().flat_map(|env| env.keys()) {
+        if let Some(problem) = names::env_var_problem(name) {
+            verdict.violation(path.child("environment").key(name).as_str(), problem);
+        }
+    }
+    for (i, from) in config.environment_from.iter().flatten().enumerate() {
+        let item = path.child("environmentFrom").index(i);
+        if let Some(problem) = names::env_var_problem(&from.name) {
+            verdict.violation(item.child("name").as_str(), problem);
+        }
+        let source = &from.value_from;
+        if source.secret_key_ref.is_some() == source.config_map_key_ref.is_some() {
+            verdict.violation(
+                item.child("valueFrom").as_str(),
+                "must set exactly one of secretKeyRef or configMapKeyRef",
+            );
+        }
+    }
+    if let Some(account) = config.service_account_name.as_deref()
+        && let Some(problem) = names::object_name_problem(account)
+    {
+        verdict.violation(path.child("serviceAccountName").as_str(), problem);
+    }
+}
+
+fn check_hardware(verdict: &mut Verdict, path: &FieldPath, hardware: &HardwareRequirements) {
+    let gpu_count = hardware.gpu_count.unwrap_or(0);
+    if gpu_count < 0 {
+        verdict.violation(
+            path.child("gpuCount").as_str(),
+            format!("{gpu_count} is negative; expected 0 or more"),
+        );
+    }
+    if gpu_count > 0 && hardware.gpu_type.as_deref().is_none_or(str::is_empty) {
+        verdict.warning(
+            path.child("gpuType").as_str(),
+            "not set, so the GPU may be of any model; set it to pin one",
+        );
+    }
+    // Each custom label becomes a required node-affinity expression, whose
+    // key must not be empty (see `check_requirement`).
+    for key in hardware
+        .custom_labels
+        .iter()
+        .flat_map(|labels| labels.keys())
+    {
+        if key.is_empty() {
+            verdict.violation(
+                path.child("customLabels").key(key).as_str(),
+                "is required: a node label key such as example.com/sgx-version, which every node running the performer must carry",
+            );
+        }
+    }
+    let tee_required = hardware.tee_required.unwrap_or(false);
+    let tee_path = path.child("teeType");
+    match hardware.tee_type.as_deref() {
+        Some(tee) if !TEE_TYPES.contains(&tee) => verdict.violation(
+            tee_path.as_str(),
+            format!(
+                "{:?} is not supported; expected sgx, sev or tdx",
+                abbreviate(tee, 30)
+            ),
+        ),
+        None | Some("") if tee_required => verdict.violation(
+            tee_path.as_str(),
+            "is required when teeRequired is true: expected sgx, sev or tdx",
+        ),
+        Some(_) if !tee_required => verdict.warning(
+            tee_path.as_str(),
+            "is set but teeRequired is not true, so no TEE node is required",
+        ),
+        _ => {}
+    }
+}
