@@ -1,0 +1,117 @@
+//! The Hourglass admission webhook: `POST /validate` and `POST /mutate` for
+//! HourglassExecutors and Performers, answering with the rules and mutation
+//! of `hourglass-shared`.
+//!
+//! [`router`] is the whole HTTP surface of the TLS port and can be driven
+//! in-process; [`server::start`] binds the listeners, loads certificates and
+//! runs everything the binary runs.
+
+pub mod admin;
+pub mod args;
+pub mod error;
+pub mod executor_cache;
+mod handler;
+pub mod metrics;
+mod mutate;
+pub mod response;
+pub mod review;
+pub mod server;
+pub mod shutdown;
+pub mod telemetry;
+pub mod tls;
+mod validate;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::post;
+use hourglass_shared::HardwareProfile;
+
+pub use args::Args;
+pub use error::StartupError;
+pub use executor_cache::{ExecutorLookup, ExecutorLookupResult, StaticExecutors};
+pub use metrics::Metrics;
+pub use server::{RunningWebhook, Settings};
+
+/// Request bodies larger than this get 413. The apiserver refuses objects
+/// over 3 MiB itself; a review wraps the object and, on UPDATE, the old one
+/// too, so 7 MiB leaves room for both plus the envelope.
+pub const MAX_BODY_BYTES: usize = 7 * 1024 * 1024;
+
+/// Bounds on what one request may cost.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_body_bytes: usize,
+    /// Time allowed to receive the whole body once the headers are in.
+    pub body_read_timeout: Duration,
+    /// How long a review waits for the executor cache's first list before
+    /// answering without the executor's scheduling.
+    pub executor_sync_wait: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: MAX_BODY_BYTES,
+            body_read_timeout: Duration::from_secs(10),
+            executor_sync_wait: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Everything a review needs, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub profile: Arc<HardwareProfile>,
+    pub executors: Arc<dyn ExecutorLookup>,
+    pub metrics: Metrics,
+    pub limits: Limits,
+    /// TEST ONLY (`HOURGLASS_TEST_REVIEW_DELAY_MS`): holds every review this
+    /// long, so the shutdown test can keep one in flight.
+    pub test_review_delay: Option<Duration>,
+}
+
+impl AppState {
+    /// The default hardware profile, default limits, fresh metrics.
+    pub fn new(executors: Arc<dyn ExecutorLookup>) -> Self {
+        AppState {
+            profile: Arc::new(HardwareProfile::default()),
+            executors,
+            metrics: Metrics::new(),
+            limits: Limits::default(),
+            test_review_delay: None,
+        }
+    }
+
+    pub fn with_profile(mut self, profile: HardwareProfile) -> Self {
+        self.profile = Arc::new(profile);
+        self
+    }
+
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+}
+
+/// The TLS port's routes: `POST /validate` and `POST /mutate` (any query,
+/// such as the apiserver's `?timeout=5s`, is ignored). A panic while
+/// answering becomes a 500 with a JSON error; the server stays up.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/validate", post(handler::validate))
+        .route("/mutate", post(handler::mutate))
+        .fallback(handler::not_found)
+        .method_not_allowed_fallback(handler::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            handler::catch_panic,
+        ))
+        .with_state(state)
+}

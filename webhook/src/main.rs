@@ -1,0 +1,31 @@
+//! `hourglass-webhook`: flags in, exit code out. Everything else is in the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use hourglass_webhook::{Args, server, telemetry};
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if let Err(error) = telemetry::init(args.log_format, &args.log_level) {
+        eprintln!("hourglass-webhook: {error}");
+        return ExitCode::FAILURE;
+    }
+    telemetry::log_panics();
+    // kube's client and our server both use ring; make it the process default too.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("hourglass-webhook: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(server::run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("hourglass-webhook: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

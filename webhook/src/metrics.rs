@@ -1,0 +1,162 @@
+//! Prometheus metrics, served as text on the admin port's `/metrics`.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReviewLabels {
+    /// HourglassExecutor, Performer, or "unknown" for a review we could not read.
+    pub kind: String,
+    /// CREATE, UPDATE, DELETE, CONNECT or "unknown".
+    pub operation: String,
+    pub allowed: String,
+    pub mutated: String,
+    /// "validate" or "mutate".
+    pub endpoint: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct EndpointLabels {
+    pub endpoint: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpErrorLabels {
+    pub endpoint: String,
+    pub code: String,
+}
+
+/// Every metric of the webhook, cheap to clone (all handles are shared).
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Arc<Registry>,
+    pub reviews: Family<ReviewLabels, Counter>,
+    pub review_duration: Family<EndpointLabels, Histogram>,
+    pub in_flight: Gauge,
+    /// Requests answered without an AdmissionReview (no uid): 400, 408, 413, 500.
+    pub http_errors: Family<HttpErrorLabels, Counter>,
+    pub certificate_expiry: Gauge<f64, AtomicU64>,
+    pub certificate_reloads: Counter,
+    pub certificate_reload_errors: Counter,
+}
+
+fn duration_histogram() -> Histogram {
+    // 0.5 ms to about 4 s: a review is a few hundred microseconds, and the
+    // apiserver gives up at timeoutSeconds (5).
+    Histogram::new(exponential_buckets(0.0005, 2.0, 14))
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let reviews = Family::<ReviewLabels, Counter>::default();
+        registry.register(
+            "hourglass_webhook_reviews",
+            "Admission reviews answered, by kind, operation, decision, mutation and endpoint",
+            reviews.clone(),
+        );
+        let review_duration = Family::<EndpointLabels, Histogram>::new_with_constructor(
+            duration_histogram as fn() -> Histogram,
+        );
+        registry.register(
+            "hourglass_webhook_review_duration_seconds",
+            "Time from the request to the answer of an admission review",
+            review_duration.clone(),
+        );
+        let in_flight = Gauge::default();
+        registry.register(
+            "hourglass_webhook_in_flight_reviews",
+            "Admission reviews being answered now",
+            in_flight.clone(),
+        );
+        let http_errors = Family::<HttpErrorLabels, Counter>::default();
+        registry.register(
+            "hourglass_webhook_http_errors",
+            "Requests answered with an HTTP error instead of an AdmissionReview",
+            http_errors.clone(),
+        );
+        let certificate_expiry = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "hourglass_webhook_certificate_expiry_timestamp_seconds",
+            "notAfter of the serving certificate in use, as a Unix timestamp",
+            certificate_expiry.clone(),
+        );
+        let certificate_reloads = Counter::default();
+        registry.register(
+            "hourglass_webhook_certificate_reloads",
+            "Serving certificates loaded after a change of the files",
+            certificate_reloads.clone(),
+        );
+        let certificate_reload_errors = Counter::default();
+        registry.register(
+            "hourglass_webhook_certificate_reload_errors",
+            "Changed certificate files that could not be used (the previous pair stays in service)",
+            certificate_reload_errors.clone(),
+        );
+        Metrics {
+            registry: Arc::new(registry),
+            reviews,
+            review_duration,
+            in_flight,
+            http_errors,
+            certificate_expiry,
+            certificate_reloads,
+            certificate_reload_errors,
+        }
+    }
+
+    /// The OpenMetrics text exposition of every metric.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+
+    pub fn set_certificate_expiry(&self, not_after: SystemTime) {
+        let seconds = not_after
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO)
+            .as_secs_f64();
+        self.certificate_expiry.set(seconds);
+    }
+
+    pub fn http_error(&self, endpoint: &str, code: u16) {
+        self.http_errors
+            .get_or_create(&HttpErrorLabels {
+                endpoint: endpoint.to_string(),
+                code: code.to_string(),
+            })
+            .inc();
+    }
+}
+
+/// Decrements the in-flight gauge when the review ends, however it ends.
+pub struct InFlight(Gauge);
+
+impl InFlight {
+    pub fn enter(gauge: &Gauge) -> Self {
+        gauge.inc();
+        InFlight(gauge.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}

@@ -1,0 +1,42 @@
+//! `/validate`: the rules of `hourglass-shared`, nothing else. It runs after
+//! every mutating webhook, so it has the final say on what is stored.
+
+use crate::response::{AdmissionResponseOut, DENIED_CODE, fit_warning};
+use crate::review::ReviewRequest;
+
+pub(crate) fn answer(request: &ReviewRequest) -> AdmissionResponseOut {
+    // DELETE and CONNECT carry nothing to check.
+    let Some(object) = &request.object else {
+        return AdmissionResponseOut::allow(&request.uid);
+    };
+    if request.is_finishing_deletion() {
+        return AdmissionResponseOut::allow(&request.uid);
+    }
+    let verdict = object.validate(request.old_object.as_ref());
+    let mut warnings = old_object_warning(request);
+    warnings.extend(verdict.warnings.iter().cloned());
+    if verdict.is_allowed() {
+        AdmissionResponseOut::allow(&request.uid).with_warnings(warnings)
+    } else {
+        AdmissionResponseOut::deny(&request.uid, DENIED_CODE, verdict.denial_message())
+            .with_warnings(warnings)
+    }
+}
+
+/// On UPDATE, a stored object that no longer fits the type cannot be
+/// compared with: the update is judged on its own, and the user told.
+pub(crate) fn old_object_warning(request: &ReviewRequest) -> Vec<String> {
+    match &request.old_object_problem {
+        Some(problem) => {
+            tracing::warn!(
+                problem,
+                "oldObject unreadable; immutable fields not compared"
+            );
+            vec![fit_warning(&format!(
+                "the stored {} does not fit its type, so immutable fields were not compared: {problem}",
+                request.kind
+            ))]
+        }
+        None => Vec::new(),
+    }
+}
