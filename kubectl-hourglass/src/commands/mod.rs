@@ -1,0 +1,13 @@
+//! One module per verb: `Args` (clap) and `run(args, &Context)`.
+
+pub mod completion;
+pub mod create;
+pub mod describe;
+pub mod doctor;
+pub mod get;
+pub mod install;
+pub mod performer_upgrade;
+pub mod status;
+pub mod uninstall;
+pub mod validate;
+pub mod version;

@@ -1,0 +1,178 @@
+//! `validate -f FILE|DIR|-`: offline, the exact rules and mutation of
+//! `hourglass-shared` (the webhook's), one line per problem.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+
+use hourglass_shared::mutate::MutationContext;
+use hourglass_shared::{HardwareProfile, HourglassObject, SchedulingConfig, review};
+
+use crate::context::Context;
+use crate::error::{CliError, EXIT_ERROR, Result};
+use crate::input::{self, Document};
+use crate::render::structured;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Prints `FILE: Kind/name: field.path: message` for every violation and
+`FILE: Kind/name: warning: message` for every warning; exits 1 if any object
+is invalid. No cluster is needed.
+
+Examples:
+  kubectl hourglass validate -f performer.yaml
+  kubectl hourglass validate -f manifests/ --show-defaults
+  cat executor.json | kubectl hourglass validate -f -")]
+pub struct Args {
+    /// Files, directories (their .yaml, .yml and .json files) or - for standard input
+    #[arg(
+        short = 'f',
+        long = "filename",
+        required = true,
+        value_name = "FILE|DIR|-"
+    )]
+    pub filenames: Vec<String>,
+    /// Read directories recursively
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+    /// Also print each valid object as the webhook would store it (defaults and hardware scheduling filled in)
+    #[arg(long)]
+    pub show_defaults: bool,
+}
+
+/// One checked document.
+#[derive(Debug)]
+pub struct Checked {
+    pub source: String,
+    pub what: String,
+    pub violations: Vec<String>,
+    pub warnings: Vec<String>,
+    pub mutated: Option<serde_json::Value>,
+}
+
+/// Checks every document; executors found in the same input lend their
+/// `defaultScheduling` to performers that name them, as on the cluster.
+pub fn check(documents: &[Document], profile: &HardwareProfile) -> Vec<Checked> {
+    let parsed: Vec<(
+        &Document,
+        std::result::Result<HourglassObject, hourglass_shared::ParseError>,
+    )> = documents
+        .iter()
+        .map(|d| (d, HourglassObject::from_value(&d.value)))
+        .collect();
+    let mut scheduling: BTreeMap<String, SchedulingConfig> = BTreeMap::new();
+    for (_, object) in &parsed {
+        if let Ok(HourglassObject::Executor(executor)) = object
+            && let (Some(name), Some(default)) = (
+                executor.metadata.name.as_ref(),
+                executor
+                    .spec
+                    .config
+                    .kubernetes
+                    .as_ref()
+                    .and_then(|k| k.default_scheduling.as_ref()),
+            )
+        {
+            scheduling.insert(name.clone(), default.clone());
+        }
+    }
+    parsed
+        .into_iter()
+        .map(|(document, object)| {
+            let what = input::describe(&document.value);
+            match object {
+                Err(error) => Checked {
+                    source: document.source.clone(),
+                    what,
+                    violations: vec![error.to_string()],
+                    warnings: Vec::new(),
+                    mutated: None,
+                },
+                Ok(object) => {
+                    let executor_scheduling = match &object {
+                        HourglassObject::Performer(p) => p
+                            .spec
+                            .executor_ref
+                            .as_ref()
+                            .and_then(|name| scheduling.get(name)),
+                        HourglassObject::Executor(_) => None,
+                    };
+                    let context = MutationContext {
+                        profile,
+                        executor_scheduling,
+                    };
+                    let outcome = review(&object, None, &context);
+                    let allowed = outcome.verdict.is_allowed();
+                    Checked {
+                        source: document.source.clone(),
+                        what,
+                        violations: outcome
+                            .verdict
+                            .violations
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect(),
+                        warnings: outcome.verdict.warnings.clone(),
+                        mutated: allowed.then(|| outcome.mutated.to_value()),
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+pub fn run(args: &Args, ctx: &Context, stdin: &mut dyn Read) -> Result<()> {
+    let read = input::read_all(&args.filenames, args.recursive, stdin);
+    let mut documents = Vec::new();
+    let mut invalid = 0usize;
+    let mut out = ctx.out();
+    for entry in read {
+        match entry {
+            Ok(document) => documents.push(document),
+            Err(error) => {
+                invalid += 1;
+                writeln!(out, "{}: {}", error.source, error.message)?;
+            }
+        }
+    }
+    let checked = check(&documents, &HardwareProfile::default());
+    for item in &checked {
+        for violation in &item.violations {
+            writeln!(out, "{}: {}: {violation}", item.source, item.what)?;
+        }
+        for warning in &item.warnings {
+            writeln!(out, "{}: {}: warning: {warning}", item.source, item.what)?;
+        }
+    }
+    if args.show_defaults {
+        for item in &checked {
+            if let Some(mutated) = &item.mutated {
+                writeln!(out, "---\n# {}: {}", item.source, item.what)?;
+                structured::write_yaml(&mut *out, mutated)?;
+            }
+        }
+    }
+    drop(out);
+    let unreadable = invalid;
+    let total = checked.len() + unreadable;
+    invalid += checked.iter().filter(|c| !c.violations.is_empty()).count();
+    if total == 0 {
+        return Err(CliError::msg("no objects found in the given files"));
+    }
+    ctx.note(if invalid == 0 {
+        format!("{} valid", plural(checked.len(), "object"))
+    } else {
+        format!("{} of {} invalid", invalid, plural(total, "object"))
+    });
+    if invalid > 0 {
+        return Err(CliError::Silent(EXIT_ERROR));
+    }
+    Ok(())
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}

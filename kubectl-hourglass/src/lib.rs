@@ -1,0 +1,148 @@
+//! `kubectl hourglass`: the kubectl plugin for Hourglass executors and performers.
+//!
+//! argv -> [`cli::Cli`] -> `commands::<verb>::run(args, &Context)` -> kube API
+//! -> view model ([`view`]) -> renderer ([`render`]) -> a writer. Errors are
+//! typed ([`error::CliError`]) and turned into kubectl-style messages and an
+//! exit code in [`run_main`].
+
+pub mod api;
+pub mod chart_values;
+pub mod cli;
+pub mod cluster;
+pub mod commands;
+pub mod context;
+pub mod duration;
+pub mod error;
+pub mod input;
+pub mod interrupt;
+pub mod manifests;
+pub mod render;
+pub mod status_lists;
+pub mod view;
+pub mod warnings;
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, PerformerCommand};
+use crate::context::Context;
+use crate::error::{CliError, Result};
+
+/// Runs one command against a prepared context.
+pub async fn dispatch(command: &Command, ctx: &Context) -> Result<()> {
+    match command {
+        Command::Install(args) => commands::install::run(args, ctx).await,
+        Command::Uninstall(args) => commands::uninstall::run(args, ctx).await,
+        Command::Doctor(args) => commands::doctor::run(args, ctx).await,
+        Command::Create(args) => commands::create::run(args, ctx, &mut std::io::stdin()).await,
+        Command::Performer(performer) => match &performer.command {
+            PerformerCommand::Upgrade(args) => commands::performer_upgrade::run(args, ctx).await,
+        },
+        Command::Status(args) => commands::status::run(args, ctx).await,
+        Command::Get(args) => commands::get::run(args, ctx).await,
+        Command::Describe(args) => commands::describe::run(args, ctx).await,
+        Command::Validate(args) => commands::validate::run(args, ctx, &mut std::io::stdin()),
+        Command::Completion(args) => commands::completion::run(args, ctx),
+        Command::Version(args) => commands::version::run(args, ctx).await,
+        Command::Complete(args) => {
+            let mut buffer = Vec::new();
+            commands::completion::complete(&args.words, &mut buffer).await?;
+            ctx.out().write_all(&buffer)?;
+            Ok(())
+        }
+    }
+}
+
+fn init_logging(verbosity: u8) {
+    // kube-client logs failed requests itself; our errors already say it.
+    let level = match verbosity {
+        0 | 1 => "warn,kube_client=off",
+        2 | 3 => "info",
+        4 | 5 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(verbosity >= 6)
+        .try_init();
+}
+
+/// The whole program: parse, run, print the error, return the exit code.
+pub fn run_main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 1 } else { 0 });
+        }
+    };
+    init_logging(cli.global.verbosity);
+    let stdout = std::io::stdout();
+    let is_terminal = stdout.is_terminal();
+    let ctx = Context::new(
+        cli.global.clone(),
+        Box::new(stdout),
+        Box::new(std::io::stderr()),
+        is_terminal,
+    );
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(error::EXIT_ERROR);
+        }
+    };
+    let result = runtime.block_on(dispatch(&cli.command, &ctx));
+    let _ = ctx.out().flush();
+    finish(result, &ctx)
+}
+
+fn finish(result: Result<()>, ctx: &Context) -> ExitCode {
+    // Warnings a command did not print next to its output, before any error.
+    ctx.print_warnings();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let text = error.render();
+            if !text.is_empty() {
+                ctx.note(text);
+            }
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+/// `kubectl_complete-hourglass ARGS...`: kubectl's plugin completion.
+pub fn run_complete_helper(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let words: Vec<String> = args
+        .into_iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(_) => return ExitCode::from(error::EXIT_ERROR),
+    };
+    let mut out = std::io::stdout();
+    match runtime.block_on(commands::completion::complete(&words, &mut out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(error::EXIT_ERROR),
+    }
+}
+
+/// Errors while printing to a closed pipe end quietly.
+pub fn is_broken_pipe(error: &CliError) -> bool {
+    matches!(error, CliError::Message(m) if m.contains("Broken pipe"))
+}

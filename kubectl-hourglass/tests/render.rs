@@ -1,0 +1,166 @@
+//! Exact output of the tables, `status` and JSON (snapshot tests).
+
+mod common;
+
+use common::*;
+use kubectl_hourglass::commands::status::{StatusOutput, render};
+use kubectl_hourglass::render::table;
+use kubectl_hourglass::view::{ExecutorRow, PerformerRow, StatusView};
+
+fn text(f: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
+    let mut out = Vec::new();
+    f(&mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn performers_table() {
+    let performers = [
+        running(
+            performer(
+                "complex-performer",
+                "main",
+                "myavs/performer:v2.0.0",
+                2 * 86400 + 3 * 3600,
+            ),
+            1,
+        ),
+        performer("minimal", "", "myavs/performer:v1", 312),
+    ];
+    let rows: Vec<PerformerRow> = performers
+        .iter()
+        .map(|p| PerformerRow::from(p, now()))
+        .collect();
+    let expected = "\
+NAME                AVS                                          IMAGE                    VERSION   PHASE     ENDPOINT                                                 AGE
+complex-performer   0x1234567890abcdef1234567890abcdef12345678   myavs/performer:v2.0.0   v2.0.0    Running   performer-complex-performer.avs.svc.cluster.local:9090   2d3h
+minimal             0x1234567890abcdef1234567890abcdef12345678   myavs/performer:v1       v1                                                                           5m12s
+";
+    assert_eq!(
+        text(|w| table::performers(w, &rows, false, false, false)),
+        expected
+    );
+}
+
+#[test]
+fn executors_table_wide_with_namespace() {
+    let executors = [executor("main", 2, 1, "Running", 3 * 3600 + 240)];
+    let rows: Vec<ExecutorRow> = executors
+        .iter()
+        .map(|e| ExecutorRow::from(e, now()))
+        .collect();
+    let expected = "\
+NAMESPACE   NAME   IMAGE                       REPLICAS   READY   PHASE     AGE    AGGREGATOR                    CHAINS        PERFORMER-NAMESPACE
+avs         main   hourglass/executor:v1.4.0   2          1       Running   3h4m   aggregator.example.com:9090   ethereum(1)
+";
+    assert_eq!(
+        text(|w| table::executors(w, &rows, true, true, false)),
+        expected
+    );
+}
+
+#[test]
+fn status_table_lists_what_is_not_healthy() {
+    let mut failing = performer("beta", "main", "myavs/b:v1", 600);
+    failing.status = Some(hourglass_shared::performer::PerformerStatus {
+        phase: Some("Pending".to_string()),
+        conditions: Some(vec![
+            condition(
+                "Available",
+                "False",
+                "ImagePullFailed",
+                "Back-off pulling image myavs/b:v1",
+                1,
+            ),
+            condition("Progressing", "False", "Scheduled", "", 1),
+        ]),
+        ..Default::default()
+    });
+    let view = StatusView::build(
+        &[executor("main", 2, 2, "Running", 86400 * 3)],
+        &[
+            running(performer("alpha", "main", "myavs/a:v1", 90), 1),
+            failing,
+        ],
+        now(),
+    );
+    assert!(!view.healthy);
+    let expected = "\
+EXECUTOR   PHASE     READY   LAST CONFIG UPDATE   AGE
+main       Running   2/2     5m12s                3d
+
+PERFORMER   EXECUTOR   PHASE     READY   IMAGE        VERSION   ENDPOINT                                     AGE
+alpha       main       Running   true    myavs/a:v1   v1        performer-alpha.avs.svc.cluster.local:9090   90s
+beta        main       Pending   false   myavs/b:v1   v1                                                     10m
+
+Not healthy:
+  performer/beta: phase is Pending, not Running
+  performer/beta: not ready
+  performer/beta: Available=False (ImagePullFailed): Back-off pulling image myavs/b:v1
+";
+    assert_eq!(render(&view, None, false, false).unwrap(), expected);
+}
+
+#[test]
+fn healthy_status_and_json() {
+    let view = StatusView::build(
+        &[executor("main", 1, 1, "Running", 60)],
+        &[running(performer("alpha", "main", "myavs/a:v1", 60), 1)],
+        now(),
+    );
+    assert!(view.healthy);
+    let json = render(&view, Some(StatusOutput::Json), false, false).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        value,
+        serde_json::json!({
+            "healthy": true,
+            "executors": [{
+                "namespace": "avs", "name": "main", "phase": "Running",
+                "readyReplicas": 1, "desiredReplicas": 1,
+                "lastConfigUpdate": ago(312), "lastConfigUpdateAge": "5m12s",
+                "age": "60s", "healthy": true, "problems": [], "conditions": []
+            }],
+            "performers": [{
+                "namespace": "avs", "name": "alpha", "executor": "main", "phase": "Running",
+                "ready": true, "image": "myavs/a:v1", "version": "v1",
+                "endpoint": "performer-alpha.avs.svc.cluster.local:9090", "age": "60s",
+                "healthy": true, "problems": [], "conditions": []
+            }]
+        })
+    );
+    // kubectl's JSON indentation.
+    assert!(json.starts_with("{\n    \"healthy\": true,"), "{json}");
+}
+
+#[test]
+fn degraded_and_unreported_are_unhealthy() {
+    let mut degraded = running(performer("d", "main", "x/y:v1", 60), 1);
+    degraded
+        .status
+        .as_mut()
+        .unwrap()
+        .conditions
+        .as_mut()
+        .unwrap()
+        .push(condition(
+            "Degraded",
+            "True",
+            "ServiceReady",
+            "service has no endpoints",
+            1,
+        ));
+    let view = StatusView::build(&[], &[degraded, performer("fresh", "", "x/y:v1", 5)], now());
+    assert!(!view.healthy);
+    assert_eq!(
+        view.performers[0].problems,
+        ["Degraded=True (ServiceReady): service has no endpoints"]
+    );
+    assert_eq!(
+        view.performers[1].problems,
+        [
+            "no phase reported yet (is the operator running?)",
+            "not ready"
+        ]
+    );
+}
