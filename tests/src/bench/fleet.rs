@@ -1,0 +1,170 @@
+//! A fleet for the plugin benchmark: executors and performers spread over a
+//! few namespaces, each performer naming an executor of its namespace, and
+//! the status an operator would have written, so `status` has something to
+//! show (mostly Running, some Pending, a few Failed).
+
+use k8s_openapi::jiff::Timestamp;
+use serde_json::{Value, json};
+
+use crate::bench::examples::{numbered_name, renamed};
+
+/// Who lives where: `(namespace, name)` of every executor and performer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FleetLayout {
+    pub executors: Vec<(String, String)>,
+    /// With the executor each names.
+    pub performers: Vec<(String, String, String)>,
+}
+
+/// `executors` and `performers` dealt round-robin over `namespaces`; each
+/// performer names an executor of its own namespace, round-robin too.
+pub fn layout(namespaces: &[String], executors: usize, performers: usize) -> FleetLayout {
+    let executor_list: Vec<(String, String)> = (0..executors)
+        .map(|i| {
+            (
+                namespaces[i % namespaces.len()].clone(),
+                numbered_name("executor", i + 1),
+            )
+        })
+        .collect();
+    let performer_list = (0..performers)
+        .map(|i| {
+            let namespace = &namespaces[i % namespaces.len()];
+            let in_namespace: Vec<&(String, String)> = executor_list
+                .iter()
+                .filter(|(ns, _)| ns == namespace)
+                .collect();
+            let executor = if in_namespace.is_empty() {
+                String::new()
+            } else {
+                in_namespace[(i / namespaces.len()) % in_namespace.len()]
+                    .1
+                    .clone()
+            };
+            (
+                namespace.clone(),
+                numbered_name("performer", i + 1),
+                executor,
+            )
+        })
+        .collect();
+    FleetLayout {
+        executors: executor_list,
+        performers: performer_list,
+    }
+}
+
+/// The performer `template` as `name` in `namespace`, naming `executor`.
+pub fn performer(template: &Value, namespace: &str, name: &str, executor: &str) -> Value {
+    let mut object = renamed(template, name, namespace);
+    if !executor.is_empty() {
+        object["spec"]["executorRef"] = json!(executor);
+    }
+    object
+}
+
+/// What the operator reports for performer number `index` (1-based): one in
+/// fifty Failed on an image pull, one in twenty Pending, the rest Running.
+pub fn performer_status(index: usize, namespace: &str, name: &str) -> Value {
+    let now = now();
+    let condition = |type_: &str, status: &str, reason: &str, message: &str| {
+        json!({
+            "type": type_, "status": status, "reason": reason, "message": message,
+            "observedGeneration": 1, "lastTransitionTime": now,
+        })
+    };
+    if index.is_multiple_of(50) {
+        let message = "Back-off pulling image: not found";
+        return json!({
+            "phase": "Failed",
+            "ready": false,
+            "podName": format!("{name}-pod"),
+            "conditions": [
+                condition("Available", "False", "ImagePullFailed", message),
+                condition("Degraded", "True", "ImagePullFailed", message),
+            ],
+        });
+    }
+    if index.is_multiple_of(20) {
+        return json!({
+            "phase": "Pending",
+            "ready": false,
+            "podName": format!("{name}-pod"),
+            "conditions": [
+                condition("Available", "False", "PodScheduling", "waiting for a node with the requested hardware"),
+                condition("Progressing", "True", "PodScheduling", "pod created"),
+            ],
+        });
+    }
+    json!({
+        "phase": "Running",
+        "ready": true,
+        "podName": format!("{name}-pod"),
+        "serviceName": name,
+        "grpcEndpoint": format!("{name}.{namespace}.svc.cluster.local:9090"),
+        "readyTime": now,
+        "conditions": [
+            condition("Available", "True", "PodReady", "the performer pod is ready"),
+            condition("Progressing", "False", "PodReady", "rollout complete"),
+            condition("Degraded", "False", "PodReady", ""),
+        ],
+    })
+}
+
+/// Every executor Running with all its replicas ready.
+pub fn executor_status() -> Value {
+    let now = now();
+    json!({
+        "phase": "Running",
+        "replicas": 2,
+        "readyReplicas": 2,
+        "lastConfigUpdate": now,
+        "conditions": [{
+            "type": "Available", "status": "True", "reason": "PodReady",
+            "message": "all replicas ready", "observedGeneration": 1,
+            "lastTransitionTime": now,
+        }],
+    })
+}
+
+/// Now, to the second, as RFC 3339 (what metav1.Time carries).
+fn now() -> String {
+    Timestamp::from_second(Timestamp::now().as_second())
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn performers_name_executors_of_their_own_namespace() {
+        let namespaces = vec!["a".to_string(), "b".to_string()];
+        let fleet = layout(&namespaces, 4, 10);
+        assert_eq!(fleet.executors.len(), 4);
+        assert_eq!(fleet.performers.len(), 10);
+        for (namespace, _, executor) in &fleet.performers {
+            assert!(
+                fleet
+                    .executors
+                    .iter()
+                    .any(|(ns, name)| ns == namespace && name == executor),
+                "{namespace}/{executor}"
+            );
+        }
+        // Both executors of a namespace get performers.
+        let named: std::collections::BTreeSet<_> =
+            fleet.performers.iter().map(|p| p.2.clone()).collect();
+        assert_eq!(named.len(), 4);
+    }
+
+    #[test]
+    fn statuses_mix_running_pending_and_failed() {
+        let phase = |i| performer_status(i, "ns", "p")["phase"].clone();
+        assert_eq!(phase(1), "Running");
+        assert_eq!(phase(20), "Pending");
+        assert_eq!(phase(50), "Failed");
+        assert!(now().ends_with('Z'), "{}", now());
+    }
+}

@@ -1,0 +1,299 @@
+//! `cargo run --release -p hourglass-e2e --bin bench-webhook`: the webhook
+//! alone, over loopback TLS and HTTP/2, driven by h2load with the Complex
+//! Performer's CREATE review.
+//!
+//! The release binary runs as it would in a cluster (JSON logs at `info`,
+//! to a file), except `--no-executor-watch`: no cluster is involved. For
+//! each endpoint and each number of concurrent streams: a short run that
+//! sizes the others, a warm-up, then the measured run, each a fixed number
+//! of requests that takes about the asked-for time. Prints reviews/s, p50/p99 latency (from h2load's per-request
+//! log), failed requests, the webhook's CPU (from /proc/<pid>/stat) per
+//! 1,000 reviews and as a share of one core, its peak RSS (VmHWM, reset
+//! before each run), and the CPU h2load itself took from the same cores.
+//!
+//! Exits 1 if any request failed; a missed target is reported, not an error.
+
+// A binary's root looks for modules beside it; these live in a directory
+// named after it so that `src/bin/` stays one file per command.
+#[path = "bench_webhook/answer_counts.rs"]
+mod answer_counts;
+#[path = "bench_webhook/h2load.rs"]
+mod h2load;
+#[path = "bench_webhook/process_memory.rs"]
+mod process_memory;
+#[path = "bench_webhook/report.rs"]
+mod report;
+#[path = "bench_webhook/review_body.rs"]
+mod review_body;
+#[path = "bench_webhook/webhook_process.rs"]
+mod webhook_process;
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use hourglass_e2e::bench::flags::{Flags, help};
+use hourglass_e2e::bench::latency::percentile;
+use hourglass_e2e::bench::process_cpu::cpu_time;
+
+use crate::answer_counts::AnswerCounts;
+use crate::h2load::Load;
+use crate::report::Row;
+use crate::webhook_process::BenchWebhook;
+
+const FLAGS: &[(&str, &str)] = &[
+    (
+        "duration",
+        "seconds measured per endpoint and load (default 10)",
+    ),
+    (
+        "warm-up",
+        "seconds of unmeasured load before each run (default 2)",
+    ),
+    (
+        "streams",
+        "comma-separated concurrent streams (default 1,16,64)",
+    ),
+    (
+        "endpoints",
+        "comma-separated: validate,mutate (default both)",
+    ),
+    (
+        "log-level",
+        "the webhook's --log-level (default info, as deployed)",
+    ),
+];
+
+/// Requests of the run that sizes a row's warm-up and measured run.
+const CALIBRATION_REQUESTS: u64 = 2_000;
+
+/// What the flags ask for.
+struct Plan {
+    duration: Duration,
+    warm_up: Duration,
+    loads: Vec<Load>,
+    endpoints: Vec<&'static str>,
+    log_level: String,
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("bench-webhook: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `Ok(false)` when some request failed.
+fn run() -> Result<bool, String> {
+    let flags = Flags::parse(std::env::args().skip(1), FLAGS)?;
+    if flags.wants_help() {
+        print!(
+            "{}",
+            help(
+                "Drives the release webhook with h2load over HTTP/2 + TLS and reports throughput, latency, CPU and memory.",
+                FLAGS
+            )
+        );
+        return Ok(true);
+    }
+    let plan = plan(&flags)?;
+    h2load::ensure_installed()?;
+
+    let mut webhook = BenchWebhook::start(&plan.log_level)?;
+    let body = webhook.scratch("complex-performer-review.json");
+    let review = review_body::complex_performer_create()?;
+    std::fs::write(&body, review.to_string())
+        .map_err(|e| format!("cannot write {}: {e}", body.display()))?;
+
+    println!("{}", machine_line());
+    println!(
+        "{}; one h2load thread; streams = h2load -c (TLS connections, at most 4) x -m (streams per connection)",
+        h2load::version_line()
+    );
+    println!(
+        "webhook: release build, --no-executor-watch, --log-format=json --log-level={}, log to a file; {}s warm-up + {}s measured per row",
+        plan.log_level,
+        plan.warm_up.as_secs(),
+        plan.duration.as_secs()
+    );
+    println!();
+
+    let mut rows = Vec::new();
+    for endpoint in &plan.endpoints {
+        for load in &plan.loads {
+            eprintln!(
+                "bench-webhook: /{endpoint} at {} streams ...",
+                load.streams()
+            );
+            rows.push(measure(&webhook, &body, endpoint, *load, &plan)?);
+        }
+    }
+    webhook.stop();
+
+    print!("{}", report::table(&rows));
+    println!();
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    print!("{}", report::verdicts(&rows, cores));
+    println!(
+        "(the machine is shared: other processes' CPU during the run lowers these figures; load average now {})",
+        load_average()
+    );
+    Ok(rows.iter().all(|row| row.failed == 0))
+}
+
+fn plan(flags: &Flags) -> Result<Plan, String> {
+    let duration = flags.get("duration", 10u64)?;
+    let warm_up = flags.get("warm-up", 2u64)?;
+    if duration == 0 {
+        return Err("--duration must be at least 1 second".to_string());
+    }
+    let loads = flags
+        .text("streams")
+        .unwrap_or("1,16,64")
+        .split(',')
+        .map(|streams| {
+            let streams: u32 = streams
+                .trim()
+                .parse()
+                .map_err(|_| format!("--streams: {streams:?} is not a number"))?;
+            Load::for_streams(streams).map_err(|e| format!("--streams: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let endpoints = flags
+        .text("endpoints")
+        .unwrap_or("validate,mutate")
+        .split(',')
+        .map(|endpoint| match endpoint.trim() {
+            "validate" => Ok("validate"),
+            "mutate" => Ok("mutate"),
+            other => Err(format!("--endpoints: {other:?} is not validate or mutate")),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Plan {
+        duration: Duration::from_secs(duration),
+        warm_up: Duration::from_secs(warm_up),
+        loads,
+        endpoints,
+        log_level: flags.text("log-level").unwrap_or("info").to_string(),
+    })
+}
+
+/// A warm-up, then one measured run of `endpoint` at `load`.
+fn measure(
+    webhook: &BenchWebhook,
+    body: &std::path::Path,
+    endpoint: &'static str,
+    load: Load,
+    plan: &Plan,
+) -> Result<Row, String> {
+    let url = webhook.url(&format!("/{endpoint}"));
+    let log = webhook.scratch("h2load.log");
+    // A short run sizes the others: h2load runs by count (see `h2load`), and
+    // the count that fills the asked-for time depends on the throughput.
+    let probe = h2load::run(&url, body, load, CALIBRATION_REQUESTS, &log)?;
+    let rate = probe.status_2xx as f64 / probe.duration.as_secs_f64().max(1e-3);
+    let requests_for = |time: Duration| (rate * time.as_secs_f64()).ceil() as u64;
+    if !plan.warm_up.is_zero() {
+        h2load::run(&url, body, load, requests_for(plan.warm_up), &log)?;
+    }
+    let pid = webhook.pid();
+    process_memory::reset_peak_rss(pid);
+    let answers_before = AnswerCounts::parse(&webhook.metrics()?);
+    let webhook_cpu_before = webhook_cpu(pid)?;
+    let generator_cpu_before = reaped_children_cpu();
+    let began = Instant::now();
+
+    let run = h2load::run(&url, body, load, requests_for(plan.duration), &log)?;
+
+    let cpu_window = began.elapsed();
+    let webhook_cpu = webhook_cpu(pid)?.saturating_sub(webhook_cpu_before);
+    let generator_cpu = reaped_children_cpu().saturating_sub(generator_cpu_before);
+    let answers = AnswerCounts::parse(&webhook.metrics()?).since(answers_before);
+    let peak_rss_kib = process_memory::peak_rss_kib(pid);
+
+    if run.failures() + answers.refused() > 0 {
+        eprintln!(
+            "bench-webhook: /{endpoint} at {} streams: h2load counted {} failed and {} of {} answers not 2xx; the webhook counted {} denials and {} HTTP errors (log: {})",
+            load.streams(),
+            run.failed,
+            run.done.saturating_sub(run.status_2xx),
+            run.done,
+            answers.denied,
+            answers.http_errors,
+            webhook.log_path().display()
+        );
+    }
+    let mut latencies = run.latencies.clone();
+    latencies.sort_unstable();
+    if latencies.is_empty() {
+        return Err(format!(
+            "h2load logged no request to {url}; see {}",
+            webhook.log_path().display()
+        ));
+    }
+    let seconds = run.duration.as_secs_f64().max(f64::MIN_POSITIVE);
+    Ok(Row {
+        endpoint,
+        load,
+        reviews_per_second: run.status_2xx as f64 / seconds,
+        p50: percentile(&latencies, 50.0),
+        p99: percentile(&latencies, 99.0),
+        failed: run.failures() + answers.refused(),
+        reviews: answers.admitted + answers.refused(),
+        cpu_window,
+        webhook_cpu,
+        peak_rss_kib,
+        generator_cpu,
+    })
+}
+
+fn webhook_cpu(pid: u32) -> Result<Duration, String> {
+    cpu_time(pid).ok_or_else(|| format!("cannot read /proc/{pid}/stat of the webhook"))
+}
+
+/// User plus system CPU of this process's children that have been waited
+/// for: across one h2load run (the webhook is still running, so not
+/// counted), that is h2load's own.
+fn reaped_children_cpu() -> Duration {
+    // SAFETY: an all-zero rusage is a valid value of this plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a live local for getrusage to fill.
+    if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) } != 0 {
+        return Duration::ZERO;
+    }
+    let time = |value: libc::timeval| {
+        Duration::from_secs(u64::try_from(value.tv_sec).unwrap_or(0))
+            + Duration::from_micros(u64::try_from(value.tv_usec).unwrap_or(0))
+    };
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// "machine: 2 cores, <model>" from /proc/cpuinfo.
+fn machine_line() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("model name"))
+                .and_then(|rest| rest.split_once(':'))
+                .map(|(_, model)| model.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_string());
+    format!("machine: {cores} cores, {model}")
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|| "unknown".to_string())
+}

@@ -1,0 +1,46 @@
+//! Resident memory of a running process from `/proc/<pid>/status`, with the
+//! peak reset between measurements so each one reports its own.
+
+/// `VmHWM`, the peak resident set size in KiB since start or the last reset.
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status_field_kib(&status, "VmHWM")
+}
+
+/// Sets the peak back to the current resident size (writing 5 to
+/// `clear_refs`, Linux 4.0 and later). `false` if the kernel refused, in
+/// which case the peak stays the peak since start.
+pub fn reset_peak_rss(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
+}
+
+/// A `Name:   1234 kB` line of a status file, in KiB.
+fn status_field_kib(status: &str, name: &str) -> Option<u64> {
+    status.lines().find_map(|line| {
+        let value = line.strip_prefix(name)?.strip_prefix(':')?;
+        value.trim().strip_suffix("kB")?.trim().parse().ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_kib_field() {
+        let status = "Name:\tx\nVmPeak:\t  20000 kB\nVmHWM:\t   12112 kB\nVmRSS:\t 9000 kB\n";
+        assert_eq!(status_field_kib(status, "VmHWM"), Some(12112));
+        assert_eq!(status_field_kib(status, "VmRSS"), Some(9000));
+        assert_eq!(status_field_kib(status, "VmSwap"), None);
+    }
+
+    #[test]
+    fn this_process_has_a_peak_that_a_reset_does_not_raise() {
+        let pid = std::process::id();
+        let before = peak_rss_kib(pid).unwrap();
+        assert!(before > 0);
+        if reset_peak_rss(pid) {
+            assert!(peak_rss_kib(pid).unwrap() <= before);
+        }
+    }
+}

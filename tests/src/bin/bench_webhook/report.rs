@@ -1,0 +1,241 @@
+//! The benchmark's table and its verdict on the targets, rendered to a
+//! string so the layout can be tested.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::h2load::Load;
+
+/// Target throughput at [`TARGET_STREAMS`] on the 2-core machine.
+pub const TARGET_REVIEWS_PER_SECOND: f64 = 20_000.0;
+/// Target p99 latency at [`TARGET_STREAMS`].
+pub const TARGET_P99: Duration = Duration::from_millis(5);
+pub const TARGET_STREAMS: u32 = 64;
+
+/// One endpoint at one load.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub endpoint: &'static str,
+    pub load: Load,
+    /// Successful reviews per second of the measured time.
+    pub reviews_per_second: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+    /// Requests without a 2xx answer, plus answers that were not an admission.
+    pub failed: u64,
+    /// Reviews the webhook answered in the CPU window (the CPU is divided by these).
+    pub reviews: u64,
+    /// From just before h2load starts to just after it exits.
+    pub cpu_window: Duration,
+    /// CPU time the webhook used in the window, user plus system.
+    pub webhook_cpu: Duration,
+    /// VmHWM during the run, KiB.
+    pub peak_rss_kib: Option<u64>,
+    /// CPU time h2load used in the window: it shares the cores with the webhook.
+    pub generator_cpu: Duration,
+}
+
+impl Row {
+    pub fn cpu_seconds_per_thousand(&self) -> f64 {
+        if self.reviews == 0 {
+            return 0.0;
+        }
+        self.webhook_cpu.as_secs_f64() * 1000.0 / self.reviews as f64
+    }
+
+    pub fn webhook_core_percent(&self) -> f64 {
+        percent_of_a_core(self.webhook_cpu, self.cpu_window)
+    }
+
+    pub fn generator_core_percent(&self) -> f64 {
+        percent_of_a_core(self.generator_cpu, self.cpu_window)
+    }
+
+    /// Reviews/s the machine's `cores` could answer if the webhook and h2load
+    /// had them to themselves and CPU were the only limit: `cores` divided
+    /// by the CPU both spent per review. An estimate for a shared machine,
+    /// where other processes take cores during the run.
+    pub fn cpu_bound_ceiling(&self, cores: usize) -> Option<f64> {
+        let per_review =
+            (self.webhook_cpu + self.generator_cpu).as_secs_f64() / self.reviews as f64;
+        (self.reviews > 0 && per_review > 0.0).then(|| cores as f64 / per_review)
+    }
+
+    /// `None` for a row the targets do not speak about.
+    pub fn meets_targets(&self) -> Option<bool> {
+        (self.load.streams() == TARGET_STREAMS).then(|| {
+            self.reviews_per_second >= TARGET_REVIEWS_PER_SECOND
+                && self.p99 < TARGET_P99
+                && self.failed == 0
+        })
+    }
+}
+
+fn percent_of_a_core(cpu: Duration, wall: Duration) -> f64 {
+    if wall.is_zero() {
+        return 0.0;
+    }
+    cpu.as_secs_f64() * 100.0 / wall.as_secs_f64()
+}
+
+const HEADER: [&str; 10] = [
+    "endpoint",
+    "streams (-c x -m)",
+    "reviews/s",
+    "p50",
+    "p99",
+    "failed",
+    "CPU s/1k reviews",
+    "CPU % of a core",
+    "peak RSS",
+    "h2load CPU %",
+];
+
+/// The table, one line per row, columns aligned.
+pub fn table(rows: &[Row]) -> String {
+    let mut lines: Vec<[String; 10]> = vec![HEADER.map(str::to_string)];
+    for row in rows {
+        lines.push([
+            format!("/{}", row.endpoint),
+            format!(
+                "{} ({} x {})",
+                row.load.streams(),
+                row.load.connections,
+                row.load.streams_per_connection
+            ),
+            format!("{:.0}", row.reviews_per_second),
+            millis(row.p50),
+            millis(row.p99),
+            row.failed.to_string(),
+            format!("{:.3}", row.cpu_seconds_per_thousand()),
+            format!("{:.0}%", row.webhook_core_percent()),
+            row.peak_rss_kib.map_or_else(
+                || "n/a".to_string(),
+                |kib| format!("{:.1} MiB", kib as f64 / 1024.0),
+            ),
+            format!("{:.0}%", row.generator_core_percent()),
+        ]);
+    }
+    let widths: Vec<usize> = (0..HEADER.len())
+        .map(|column| {
+            lines
+                .iter()
+                .map(|line| line[column].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for line in &lines {
+        let cells: Vec<String> = line
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(column, (cell, width))| {
+                // Names left, figures right.
+                if column < 2 {
+                    format!("{cell:<width$}")
+                } else {
+                    format!("{cell:>width$}")
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "{}", cells.join("  ").trim_end());
+    }
+    out
+}
+
+/// One line per row at the target load: the figures next to the targets,
+/// and the CPU-bound ceiling on `cores`.
+pub fn verdicts(rows: &[Row], cores: usize) -> String {
+    let mut out = String::new();
+    for row in rows {
+        let Some(met) = row.meets_targets() else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "/{} at {} streams: {:.0} reviews/s (target >= {:.0}), p99 {} (target < {}), {} failed: {}",
+            row.endpoint,
+            TARGET_STREAMS,
+            row.reviews_per_second,
+            TARGET_REVIEWS_PER_SECOND,
+            millis(row.p99),
+            millis(TARGET_P99),
+            row.failed,
+            if met { "target met" } else { "TARGET MISSED" }
+        );
+        if let Some(ceiling) = row.cpu_bound_ceiling(cores) {
+            let _ = writeln!(
+                out,
+                "  CPU-bound ceiling on {cores} cores (webhook + h2load CPU per review): {ceiling:.0} reviews/s"
+            );
+        }
+    }
+    out
+}
+
+fn millis(duration: Duration) -> String {
+    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(streams: u32, per_second: f64, p99_micros: u64) -> Row {
+        Row {
+            endpoint: "validate",
+            load: Load::for_streams(streams).unwrap(),
+            reviews_per_second: per_second,
+            p50: Duration::from_micros(900),
+            p99: Duration::from_micros(p99_micros),
+            failed: 0,
+            reviews: 200_000,
+            cpu_window: Duration::from_secs(10),
+            webhook_cpu: Duration::from_secs(12),
+            peak_rss_kib: Some(12 * 1024),
+            generator_cpu: Duration::from_secs(5),
+        }
+    }
+
+    #[test]
+    fn cpu_figures() {
+        let row = row(64, 20_000.0, 4000);
+        assert_eq!(row.cpu_seconds_per_thousand(), 0.06);
+        assert_eq!(row.cpu_bound_ceiling(2).map(f64::round), Some(23529.0));
+        assert_eq!(row.webhook_core_percent(), 120.0);
+        assert_eq!(row.generator_core_percent(), 50.0);
+    }
+
+    #[test]
+    fn only_the_target_load_is_judged() {
+        assert_eq!(row(16, 1.0, 90_000).meets_targets(), None);
+        assert_eq!(row(64, 20_000.0, 4999).meets_targets(), Some(true));
+        assert_eq!(row(64, 19_999.0, 1000).meets_targets(), Some(false));
+        assert_eq!(row(64, 30_000.0, 5000).meets_targets(), Some(false));
+        let mut failed = row(64, 30_000.0, 1000);
+        failed.failed = 1;
+        assert_eq!(failed.meets_targets(), Some(false));
+    }
+
+    #[test]
+    fn the_table_aligns_and_the_verdict_names_the_miss() {
+        let rows = [row(1, 3_000.0, 700), row(64, 18_000.0, 6_000)];
+        let text = table(&rows);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("endpoint"));
+        assert!(lines[1].contains("1 (1 x 1)"), "{text}");
+        assert!(lines[2].contains("64 (4 x 16)"), "{text}");
+        assert!(lines[2].contains("6.00 ms"), "{text}");
+        assert!(lines[2].contains("12.0 MiB"), "{text}");
+        let verdict = verdicts(&rows, 2);
+        let lines: Vec<&str> = verdict.lines().collect();
+        assert_eq!(lines.len(), 2, "{verdict}");
+        assert!(lines[0].contains("18000 reviews/s"), "{verdict}");
+        assert!(lines[0].ends_with("TARGET MISSED"), "{verdict}");
+        // 17 s of CPU for 200,000 reviews is 85 us each: 2 cores, 23,529/s.
+        assert!(lines[1].ends_with("23529 reviews/s"), "{verdict}");
+    }
+}

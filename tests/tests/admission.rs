@@ -1,0 +1,439 @@
+//! The webhook through a real apiserver: its answers are accepted, its
+//! patches applied, its denials and warnings shown by kubectl.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use hourglass_e2e::{
+    ControlPlane, Outcome, TestNamespace, WebhookServer, install_crds, workspace_root,
+};
+use serde_json::{Value, json};
+
+/// The control plane with CRDs and our webhook registered, once per test binary.
+/// The webhook process lives until the test binary exits.
+fn control_plane() -> &'static ControlPlane {
+    static WEBHOOK: OnceLock<WebhookServer> = OnceLock::new();
+    let control_plane = ControlPlane::shared();
+    WEBHOOK.get_or_init(|| {
+        install_crds(control_plane).unwrap();
+        let webhook = WebhookServer::start(control_plane).unwrap();
+        webhook.register(control_plane).unwrap();
+        webhook
+    });
+    control_plane
+}
+
+fn example(name: &str) -> String {
+    let path = workspace_root().join("manifests/examples").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn example_json(name: &str) -> Value {
+    serde_yaml_ng::from_str(&example(name)).unwrap()
+}
+
+fn kubectl(args: &[&str], stdin: Option<&str>) -> Outcome {
+    let mut command = control_plane().kubectl();
+    command.args(args);
+    Outcome::of(command, stdin)
+}
+
+fn apply(namespace: &str, manifest: &str) -> Outcome {
+    kubectl(&["apply", "-n", namespace, "-f", "-"], Some(manifest))
+}
+
+fn get(namespace: &str, resource: &str, name: &str) -> Value {
+    let outcome = kubectl(
+        &["get", "-n", namespace, resource, name, "-o", "json"],
+        None,
+    );
+    outcome.assert_success();
+    serde_json::from_str(&outcome.stdout).unwrap()
+}
+
+/// Sets a JSON pointer in a copy of `value` (parents must exist).
+fn with(mut value: Value, pointer: &str, new: Value) -> String {
+    let (parent, key) = pointer.rsplit_once('/').unwrap();
+    let target = value
+        .pointer_mut(parent)
+        .unwrap_or_else(|| panic!("{parent} missing"));
+    match target {
+        Value::Array(items) => items[key.parse::<usize>().unwrap()] = new,
+        Value::Object(map) => {
+            map.insert(key.to_string(), new);
+        }
+        other => panic!("{parent} is {other}"),
+    }
+    value.to_string()
+}
+
+#[test]
+fn spec_examples_are_admitted_with_defaults() {
+    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let ns = namespace.name();
+    apply(ns, &example("minimal-executor.yaml")).assert_success();
+    apply(ns, &example("minimal-performer.yaml")).assert_success();
+
+    let executor = get(ns, "hourglassexecutor", "minimal-executor");
+    assert_eq!(executor["spec"]["replicas"], json!(1));
+    assert_eq!(
+        executor["spec"]["config"]["performerMode"],
+        json!("kubernetes")
+    );
+    assert_eq!(executor["spec"]["config"]["logLevel"], json!("info"));
+    assert_eq!(
+        executor["spec"]["config"]["kubernetes"]["namespace"],
+        json!("default")
+    );
+
+    let performer = get(ns, "performer", "minimal-performer");
+    assert_eq!(performer["spec"]["config"]["grpcPort"], json!(9090));
+    assert_eq!(performer["spec"]["imagePullPolicy"], json!("IfNotPresent"));
+}
+
+#[test]
+fn the_complex_performer_gets_hardware_scheduling() {
+    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let ns = namespace.name();
+    apply(ns, &example("complex-performer.yaml")).assert_success();
+    let spec = get(ns, "performer", "complex-performer")["spec"].clone();
+    assert_eq!(spec["resources"]["requests"]["nvidia.com/gpu"], json!("2"));
+    assert_eq!(spec["resources"]["limits"]["nvidia.com/gpu"], json!("2"));
+    assert_eq!(
+        spec["resources"]["limits"]["cpu"],
+        json!("8"),
+        "the user's limits are kept"
+    );
+    assert_eq!(
+        spec["scheduling"]["tolerations"],
+        json!([
+            {"key": "dedicated", "operator": "Equal", "value": "avs-workloads", "effect": "NoSchedule"},
+            {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
+        ])
+    );
+    assert_eq!(
+        spec["scheduling"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"],
+        json!([{"matchExpressions": [
+            {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]},
+            {"key": "accelerator", "operator": "In", "values": ["nvidia-a100"]},
+            {"key": "intel.feature.node.kubernetes.io/sgx", "operator": "In", "values": ["true"]},
+            {"key": "intel.sgx.version", "operator": "In", "values": ["2.0"]},
+        ]}])
+    );
+}
+
+#[test]
+fn each_documented_rule_is_refused_naming_the_field() {
+    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let ns = namespace.name();
+    let performer = example_json("complex-performer.yaml");
+    let executor = example_json("main-executor.yaml");
+    let cases: Vec<(Value, &str, Value, &str)> = vec![
+        (
+            executor.clone(),
+            "/spec/image",
+            json!("Hourglass/Executor:v1"),
+            "spec.image",
+        ),
+        (
+            executor.clone(),
+            "/spec/replicas",
+            json!(0),
+            "spec.replicas",
+        ),
+        (
+            executor.clone(),
+            "/spec/config/aggregatorEndpoint",
+            json!("aggregator.example.com"),
+            "spec.config.aggregatorEndpoint",
+        ),
+        (
+            executor.clone(),
+            "/spec/config/chains",
+            json!([]),
+            "spec.config.chains",
+        ),
+        (
+            executor.clone(),
+            "/spec/config/chains/1/name",
+            json!("ethereum"),
+            "spec.config.chains[1].name",
+        ),
+        (
+            executor.clone(),
+            "/spec/config/performerMode",
+            json!("podman"),
+            "spec.config.performerMode",
+        ),
+        (
+            executor.clone(),
+            "/spec/config/chains/0/taskMailboxAddress",
+            json!("0x..."),
+            "spec.config.chains[0].taskMailboxAddress",
+        ),
+        (
+            performer.clone(),
+            "/spec/avsAddress",
+            json!("0x1234"),
+            "spec.avsAddress",
+        ),
+        (
+            performer.clone(),
+            "/spec/image",
+            json!("myavs/performer:v2.0.0@sha256:00"),
+            "spec.image",
+        ),
+        (
+            performer.clone(),
+            "/spec/config/grpcPort",
+            json!(70000),
+            "spec.config.grpcPort",
+        ),
+        (
+            performer.clone(),
+            "/spec/hardwareRequirements/gpuCount",
+            json!(-1),
+            "spec.hardwareRequirements.gpuCount",
+        ),
+        (
+            performer.clone(),
+            "/spec/hardwareRequirements/teeType",
+            json!(""),
+            "spec.hardwareRequirements.teeType",
+        ),
+    ];
+    for (object, pointer, bad, path) in cases {
+        let outcome = apply(ns, &with(object, pointer, bad.clone()));
+        outcome.assert_failure();
+        assert!(
+            outcome.stderr.contains("denied the request") && outcome.stderr.contains(path),
+            "{pointer} = {bad}: {}",
+            outcome.stderr
+        );
+    }
+}
+
+#[test]
+fn several_violations_come_back_in_one_message() {
+    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let mut performer = example_json("complex-performer.yaml");
+    performer["spec"]["avsAddress"] = json!("0x1234");
+    performer["spec"]["config"]["grpcPort"] = json!(0);
+    performer["spec"]["hardwareRequirements"]["teeType"] = json!("trustzone");
+    performer["spec"]["resources"]["requests"]["cpu"] = json!("64");
+    let outcome = apply(namespace.name(), &performer.to_string());
+    outcome.assert_failure();
+    let denial: Vec<&str> = outcome
+        .stderr
+        .lines()
+        .filter(|l| l.contains("denied the request"))
+        .collect();
+    assert_eq!(denial.len(), 1, "{}", outcome.stderr);
+    for path in [
+        "spec.avsAddress",
+        "spec.config.grpcPort",
+        "spec.hardwareRequirements.teeType",
+        "spec.resources.requests[cpu]",
+    ] {
+        assert!(
+            denial[0].contains(path),
+            "{path} missing from {}",
+            denial[0]
+        );
+    }
+    assert!(denial[0].contains("4 violations"), "{}", denial[0]);
+}
+
+#[test]
+fn changing_the_avs_address_is_refused() {
+    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let ns = namespace.name();
+    apply(ns, &example("complex-performer.yaml")).assert_success();
+    let outcome = kubectl(
+        &[
+            "patch",
+            "-n",
+            ns,
+            "performer",
+            "complex-performer",
+            "--type=merge",
+            "-p",
+            r#"{"spec":{"avsAddress":"0xabcdef1234567890abcdef1234567890abcdef12"}}"#,
+        ],
+        None,
+    );
+    outcome.assert_failure();
+    assert!(
+        outcome.stderr.contains("spec.avsAddress: cannot change"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("create a new performer"),
+        "{}",
+        outcome.stderr
+    );
+    // An upgrade of the image is an ordinary update.
+    kubectl(
+        &[
+            "patch",
+            "-n",
+            ns,
+            "performer",
+            "complex-performer",
+            "--type=merge",
+            "-p",
+            r#"{"spec":{"image":"myavs/performer:v2.1.0","version":"v2.1.0"}}"#,
+        ],
+        None,
+    )
+    .assert_success();
+}
+
+#[test]
+fn status_writes_are_not_sent_to_the_webhook() {
+    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let ns = namespace.name();
+    apply(ns, &example("complex-performer.yaml")).assert_success();
+    kubectl(
+        &["patch", "-n", ns, "performer", "complex-performer", "--subresource=status", "--type=merge", "-p",
+          r#"{"status":{"phase":"Running","ready":true,"grpcEndpoint":"performer-complex-performer.ns.svc:9090"}}"#],
+        None,
+    )
+    .assert_success();
+    let performer = get(ns, "performer", "complex-performer");
+    assert_eq!(performer["status"]["phase"], json!("Running"));
+}
+
+#[test]
+fn server_dry_run_runs_admission_without_storing() {
+    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let ns = namespace.name();
+    let outcome = kubectl(
+        &[
+            "create",
+            "-n",
+            ns,
+            "--dry-run=server",
+            "-o",
+            "json",
+            "-f",
+            "-",
+        ],
+        Some(&example("complex-performer.yaml")),
+    );
+    outcome.assert_success();
+    let dry: Value = serde_json::from_str(&outcome.stdout).unwrap();
+    assert_eq!(
+        dry["spec"]["resources"]["limits"]["nvidia.com/gpu"],
+        json!("2"),
+        "mutated in the dry run"
+    );
+    let stored = kubectl(&["get", "-n", ns, "performer", "complex-performer"], None);
+    stored.assert_failure();
+    assert!(stored.stderr.contains("NotFound"), "{}", stored.stderr);
+
+    let refused = kubectl(
+        &["create", "-n", ns, "--dry-run=server", "-f", "-"],
+        Some(&with(
+            example_json("complex-performer.yaml"),
+            "/spec/avsAddress",
+            json!("0x1"),
+        )),
+    );
+    refused.assert_failure();
+    assert!(
+        refused.stderr.contains("spec.avsAddress"),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn server_side_apply_goes_through_admission() {
+    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let ns = namespace.name();
+    kubectl(
+        &["apply", "--server-side", "-n", ns, "-f", "-"],
+        Some(&example("complex-performer.yaml")),
+    )
+    .assert_success();
+    let performer = get(ns, "performer", "complex-performer");
+    assert_eq!(
+        performer["spec"]["resources"]["requests"]["nvidia.com/gpu"],
+        json!("2")
+    );
+    // Re-applying the same manifest is a no-op, not a fight over fields.
+    kubectl(
+        &["apply", "--server-side", "-n", ns, "-f", "-"],
+        Some(&example("complex-performer.yaml")),
+    )
+    .assert_success();
+}
+
+#[test]
+fn warnings_reach_kubectl() {
+    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let outcome = apply(namespace.name(), &example("minimal-executor.yaml"));
+    outcome.assert_success();
+    assert!(
+        outcome
+            .stderr
+            .contains("Warning: spec.image: \"hourglass/executor:latest\" uses :latest"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("Warning: spec.config.operatorKeys"),
+        "{}",
+        outcome.stderr
+    );
+}
+
+#[test]
+fn a_performer_inherits_its_executors_default_scheduling() {
+    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let ns = namespace.name();
+    apply(ns, &example("main-executor.yaml")).assert_success();
+    // The webhook reads executors from a watch-fed cache, so the new one shows
+    // up there a moment later; try fresh performers until it has.
+    let began = Instant::now();
+    for attempt in 0.. {
+        let name = format!("inherits-{attempt}");
+        let performer = json!({
+            "apiVersion": "hourglass.eigenlayer.io/v1alpha1",
+            "kind": "Performer",
+            "metadata": {"name": name},
+            "spec": {"avsAddress": "0x1234567890abcdef1234567890abcdef12345678", "image": "myavs/performer:v1", "executorRef": "main-executor"},
+        });
+        let outcome = apply(ns, &performer.to_string());
+        outcome.assert_success();
+        let stored = get(ns, "performer", &name);
+        if stored["spec"]["scheduling"]["tolerations"][0]["value"] == json!("avs-workloads") {
+            assert!(!outcome.stderr.contains("not found"), "{}", outcome.stderr);
+            return;
+        }
+        assert!(
+            began.elapsed() < Duration::from_secs(10),
+            "never inherited: {stored}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_missing_executor_is_a_warning() {
+    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let outcome = apply(namespace.name(), &example("complex-performer.yaml"));
+    outcome.assert_success();
+    assert!(
+        outcome.stderr.contains("Warning: spec.executorRef"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("main-executor"),
+        "{}",
+        outcome.stderr
+    );
+}
