@@ -124,7 +124,7 @@ fn exit(view: &StatusView) -> Result<()> {
 
 pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
     if !args.watch {
-        let (view, namespace) = gather(ctx, args.name.as_deref(), Read::NotOlderThanNow).await?;
+        let (view, namespace) = gather(ctx, args.name.as_deref(), Read::Consistent).await?;
         if view.is_empty() && args.output.is_none() {
             ctx.note(no_resources(namespace.as_deref()));
             return Ok(());

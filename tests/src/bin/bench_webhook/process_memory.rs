@@ -35,12 +35,22 @@ mod tests {
     }
 
     #[test]
-    fn this_process_has_a_peak_that_a_reset_does_not_raise() {
-        let pid = std::process::id();
+    fn an_idle_process_has_a_peak_that_a_reset_does_not_raise() {
+        // An idle child, not this process: other tests' threads allocate
+        // here and could raise the peak between the two reads.
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let pid = child.id();
         let before = peak_rss_kib(pid).unwrap();
         assert!(before > 0);
-        if reset_peak_rss(pid) {
-            assert!(peak_rss_kib(pid).unwrap() <= before);
+        let reset = reset_peak_rss(pid);
+        let after = peak_rss_kib(pid).unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if reset {
+            assert!(after <= before, "{after} KiB after reset, {before} before");
         }
     }
 }
