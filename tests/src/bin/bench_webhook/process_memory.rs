@@ -43,6 +43,20 @@ mod tests {
             .spawn()
             .unwrap();
         let pid = child.id();
+        // Until it has exec'd and gone to sleep, the child is still mapping
+        // pages and its peak rises on its own.
+        let asleep = || {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            stat.contains("(sleep) S")
+        };
+        let began = std::time::Instant::now();
+        while !asleep() {
+            assert!(
+                began.elapsed() < std::time::Duration::from_secs(10),
+                "sleep never slept"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let before = peak_rss_kib(pid).unwrap();
         assert!(before > 0);
         let reset = reset_peak_rss(pid);
