@@ -5,6 +5,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use hourglass_webhook::{Args, server, telemetry};
 
+/// Reviews allocate many small, short-lived JSON nodes; see Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = Args::parse();
     if let Err(error) = telemetry::init(args.log_format, &args.log_level) {

@@ -81,6 +81,9 @@ async fn executor_scheduling(
         result = state.executors.lookup(namespace, name);
     }
     let quoted = abbreviate(name, 24);
+    // Without the watch, every performer would log the same line; the
+    // startup warning about --no-executor-watch already said it once.
+    let log_it = result != ExecutorLookupResult::Disabled;
     let warning = match result {
         ExecutorLookupResult::Found(scheduling) => return scheduling.map(|boxed| *boxed),
         ExecutorLookupResult::NotFound => format!(
@@ -94,12 +97,14 @@ async fn executor_scheduling(
             "spec.executorRef: this webhook does not watch executors; scheduling of \"{quoted}\" not inherited"
         ),
     };
-    tracing::info!(
-        executor = name,
-        namespace,
-        warning,
-        "executor scheduling not inherited"
-    );
+    if log_it {
+        tracing::info!(
+            executor = name,
+            namespace,
+            warning,
+            "executor scheduling not inherited"
+        );
+    }
     warnings.push(fit_warning(&warning));
     None
 }
