@@ -16,7 +16,7 @@ use crate::kubectl::{self, Kubectl};
 use crate::kubernetes_build::{KubeCommand, ensure_built};
 use crate::ports::free_loopback_ports;
 use crate::process::ChildProcess;
-use crate::{client, kubeconfig, pki};
+use crate::{client, etcd_build, kubeconfig, pki};
 
 /// Set to keep the run directory (kubeconfig, PKI, logs, etcd data) after the
 /// control plane stops; it is removed otherwise. A failed start always keeps
@@ -57,9 +57,12 @@ struct Binaries {
 }
 
 impl Binaries {
-    fn obtain() -> Result<Self, HarnessError> {
+    fn obtain(etcd: EtcdSource) -> Result<Self, HarnessError> {
         Ok(Binaries {
-            etcd: etcd::find_or_install()?,
+            etcd: match etcd {
+                EtcdSource::System => etcd::find_or_install()?,
+                EtcdSource::Built => etcd_build::ensure_built()?,
+            },
             apiserver: ensure_built(KubeCommand::KubeApiserver)?,
             kubectl: kubectl::select()?,
         })
@@ -97,6 +100,21 @@ pub struct ControlPlaneOptions {
     /// `--enable-aggregator-routing=true` so webhook Services are called
     /// through their Endpoints (nothing routes a ClusterIP here).
     pub extra_apiserver_flags: Vec<String>,
+    /// Which etcd runs underneath.
+    pub etcd: EtcdSource,
+}
+
+/// Where the control plane's etcd comes from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EtcdSource {
+    /// Debian's `etcd-server` (3.4), installed when missing: what the
+    /// suites run on.
+    #[default]
+    System,
+    /// etcd [`crate::BUILT_ETCD_VERSION`] built from the Go module proxy:
+    /// with watch progress requests, so the apiserver serves consistent
+    /// lists from its cache as production clusters do.
+    Built,
 }
 
 impl ControlPlane {
@@ -110,7 +128,7 @@ impl ControlPlane {
     /// apiserver configured differently from the shared one.
     pub fn start_with(options: &ControlPlaneOptions) -> Result<ControlPlane, HarnessError> {
         let began = Instant::now();
-        let binaries = Binaries::obtain()?;
+        let binaries = Binaries::obtain(options.etcd)?;
         let binaries_took = began.elapsed();
         let mut attempt = 1;
         loop {

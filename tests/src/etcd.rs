@@ -112,7 +112,7 @@ fn run_apt_get(apt_get: &Path, args: &[&str], log: &Path) -> Result<(), String> 
     }
 }
 
-fn version_of(path: &Path) -> Result<String, HarnessError> {
+pub(crate) fn version_of(path: &Path) -> Result<String, HarnessError> {
     let output = Command::new(path)
         .arg("--version")
         .stdin(Stdio::null())

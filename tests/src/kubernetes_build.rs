@@ -174,7 +174,7 @@ fn build(command: KubeCommand, dir: &Path, binary: &Path) -> Result<(), HarnessE
 
 /// `go` in module mode for `dir`, whatever the caller's Go settings: no
 /// workspace file, `-mod=mod` so go.sum is filled in as the build goes.
-fn go_command(go: &Path, dir: &Path) -> Command {
+pub(crate) fn go_command(go: &Path, dir: &Path) -> Command {
     let mut flags = std::env::var("GOFLAGS").unwrap_or_default();
     if !flags.is_empty() {
         flags.push(' ');

@@ -29,6 +29,7 @@ mod control_plane;
 mod crds;
 mod error;
 mod etcd;
+mod etcd_build;
 mod kubeconfig;
 mod kubectl;
 mod kubectl_outcome;
@@ -43,11 +44,12 @@ mod webhook_server;
 mod workspace_binary;
 
 pub use control_plane::{
-    ControlPlane, ControlPlaneOptions, KEEP_RUN_DIR_ENV, ProcessIds, StartTimings,
+    ControlPlane, ControlPlaneOptions, EtcdSource, KEEP_RUN_DIR_ENV, ProcessIds, StartTimings,
 };
 pub use crds::{CRD_NAMES, install_crds};
 pub use error::HarnessError;
 pub use etcd::EtcdBinary;
+pub use etcd_build::BUILT_ETCD_VERSION;
 pub use kubectl::{Kubectl, KubectlSource};
 pub use kubectl_outcome::Outcome;
 pub use kubernetes_build::{KubeCommand, ensure_built};

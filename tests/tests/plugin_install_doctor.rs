@@ -38,6 +38,7 @@ fn install_doctor_reinstall_uninstall() {
     let control_plane = timed("control plane started", || {
         ControlPlane::start_with(&ControlPlaneOptions {
             extra_apiserver_flags: vec!["--enable-aggregator-routing=true".to_string()],
+            ..ControlPlaneOptions::default()
         })
         .unwrap()
     });

@@ -19,7 +19,8 @@ use hourglass_e2e::bench::fleet::{self, executor_status, performer_status};
 use hourglass_e2e::bench::isolated_measure::{measure_isolated, serve_if_spawner};
 use hourglass_e2e::bench::latency::{median, millis};
 use hourglass_e2e::{
-    BuildProfile, ControlPlane, Outcome, TestNamespace, WebhookServer, workspace_binary_with,
+    BuildProfile, ControlPlane, ControlPlaneOptions, EtcdSource, Outcome, TestNamespace,
+    WebhookServer, workspace_binary_with,
 };
 use kube::api::ApiResource;
 
@@ -34,6 +35,10 @@ const FLAGS: &[(&str, &str)] = &[
     (
         "version-runs",
         "runs of `version` for its cold start (default 200)",
+    ),
+    (
+        "etcd",
+        "system: Debian's etcd 3.4, as the suites run; built: etcd 3.5 from the Go module proxy, which lets the apiserver serve consistent lists from its cache as production clusters do (default system)",
     ),
     (
         "hold",
@@ -167,8 +172,18 @@ fn run() -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     let version = version_cold_start(&plugin, version_runs)?;
 
+    let etcd = match flags.text("etcd").unwrap_or("system") {
+        "system" => EtcdSource::System,
+        "built" => EtcdSource::Built,
+        other => return Err(format!("--etcd: {other:?} is neither system nor built")),
+    };
     eprintln!("==> fresh control plane");
-    let control_plane = ControlPlane::start().map_err(|e| e.to_string())?;
+    let control_plane = ControlPlane::start_with(&ControlPlaneOptions {
+        etcd,
+        ..ControlPlaneOptions::default()
+    })
+    .map_err(|e| e.to_string())?;
+    let etcd_version = control_plane.etcd_info().version.clone();
     let namespaces: Vec<TestNamespace> = (0..namespace_count)
         .map(|i| TestNamespace::create_named(&control_plane, &format!("bench-plugin-{i}")))
         .collect::<Result<_, _>>()
@@ -195,7 +210,14 @@ fn run() -> Result<(), String> {
             measured.push(runner.measure(*listing)?);
         }
     }
-    print_report(&usages, &version, executors, performers, namespace_count);
+    print_report(
+        &usages,
+        &version,
+        executors,
+        performers,
+        namespace_count,
+        &etcd_version,
+    );
     if flags.get("hold", false)? {
         eprintln!(
             "\n==> holding the control plane: KUBECONFIG={} (close stdin to stop)",
@@ -350,10 +372,11 @@ fn print_report(
     executors: usize,
     performers: usize,
     namespaces: usize,
+    etcd_version: &str,
 ) {
     let runs = usages.first().map_or(0, |(_, u)| u.len());
     println!(
-        "\n{performers} performers and {executors} executors over {namespaces} namespaces (kube-apiserver {}), median of {runs} interleaved runs, {} cores:\n",
+        "\n{performers} performers and {executors} executors over {namespaces} namespaces (kube-apiserver {}, etcd {etcd_version}), median of {runs} interleaved runs, {} cores:\n",
         hourglass_e2e::KUBERNETES_VERSION,
         std::thread::available_parallelism().map_or(0, |n| n.get()),
     );
