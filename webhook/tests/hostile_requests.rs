@@ -1134,7 +1134,10 @@ async fn every_hostile_request_gets_a_proper_answer_and_the_server_stays_up() {
     assert_eq!(admin_get(admin_addr, "/health").await.0, 200);
     assert!(guard.0.try_wait().unwrap().is_none(), "the webhook exited");
     let rss = rss_kib(pid);
-    eprintln!("webhook VmRSS: {rss} KiB after the table, {peak_rss} KiB at most between rows");
+    eprintln!(
+        "{} rows; webhook VmRSS: {rss} KiB after the table, {peak_rss} KiB at most between rows",
+        rows.len()
+    );
     assert!(
         rss < RSS_CEILING_KIB && peak_rss < RSS_CEILING_KIB,
         "VmRSS {rss} KiB now, {peak_rss} KiB at most between rows; ceiling {RSS_CEILING_KIB} KiB"
