@@ -13,14 +13,14 @@
 //! requires it at the pinned tag instead; a dependency's replacements are
 //! ignored, and its siblings resolve to their published tags.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::cache;
 use crate::error::{HarnessError, log_tail};
 use crate::etcd::{EtcdBinary, version_of};
-use crate::kubernetes_build::go_command;
+use crate::kubernetes_build::{WRAPPER_PREFIX, go_command, remove_leftovers};
 
 /// The etcd release built; any 3.5.13+ serves watch progress requests.
 pub const BUILT_ETCD_VERSION: &str = "v3.5.21";
@@ -41,6 +41,7 @@ pub fn ensure_built() -> Result<EtcdBinary, HarnessError> {
             &format!("waiting for another process building etcd {BUILT_ETCD_VERSION}..."),
         )?;
         if !cache::is_executable(&binary) {
+            remove_leftovers(&dir);
             build(&dir, &binary)?;
         }
     }
@@ -68,7 +69,7 @@ fn build(dir: &Path, binary: &Path) -> Result<(), HarnessError> {
     );
     let started = Instant::now();
     let wrapper = tempfile::Builder::new()
-        .prefix(".wrapper-module-")
+        .prefix(WRAPPER_PREFIX)
         .tempdir_in(dir)
         .map_err(|e| HarnessError::io(format!("create a directory in {}", dir.display()), e))?;
     let write = |name: &str, text: &str| {
@@ -78,12 +79,16 @@ fn build(dir: &Path, binary: &Path) -> Result<(), HarnessError> {
     write("go.mod", WRAPPER_GO_MOD)?;
     write("main.go", WRAPPER_MAIN)?;
     let partial: PathBuf = dir.join(format!(".etcd.partial-{}", std::process::id()));
-    let log_file =
-        File::create(&log).map_err(|e| HarnessError::io(format!("create {}", log.display()), e))?;
-    let log_err = log_file
-        .try_clone()
-        .map_err(|e| HarnessError::io(format!("open {}", log.display()), e))?;
-    let run = |args: &[&str], out: File, err: File| {
+    File::create(&log).map_err(|e| HarnessError::io(format!("create {}", log.display()), e))?;
+    // Each go command appends its output to the one log.
+    let run = |args: &[&str]| {
+        let out = OpenOptions::new()
+            .append(true)
+            .open(&log)
+            .map_err(|e| HarnessError::io(format!("open {}", log.display()), e))?;
+        let err = out
+            .try_clone()
+            .map_err(|e| HarnessError::io(format!("open {}", log.display()), e))?;
         go_command(&go, wrapper.path())
             .args(args)
             .stdout(out)
@@ -91,25 +96,20 @@ fn build(dir: &Path, binary: &Path) -> Result<(), HarnessError> {
             .status()
             .map_err(|e| HarnessError::io(format!("run {}", go.display()), e))
     };
-    let pin = format!("go.etcd.io/etcd/server/v3@{BUILT_ETCD_VERSION}");
-    let got = run(
-        &["get", &pin],
-        log_file
-            .try_clone()
-            .map_err(|e| HarnessError::io("log", e))?,
-        log_err
-            .try_clone()
-            .map_err(|e| HarnessError::io("log", e))?,
-    )?;
+    let got = run(&[
+        "get",
+        &format!("go.etcd.io/etcd/server/v3@{BUILT_ETCD_VERSION}"),
+    ])?;
     if !got.success() {
         return Err(failed(format!("`go get` {got}: {}", log_tail(&log, 3))));
     }
-    let partial_arg = partial.display().to_string();
-    let built = run(
-        &["build", "-trimpath", "-o", &partial_arg, "."],
-        log_file,
-        log_err,
-    )?;
+    let built = run(&[
+        "build",
+        "-trimpath",
+        "-o",
+        &partial.display().to_string(),
+        ".",
+    ])?;
     if !built.success() {
         let _ = std::fs::remove_file(&partial);
         return Err(failed(format!("`go build` {built}: {}", log_tail(&log, 3))));

@@ -72,12 +72,12 @@ pub fn ensure_built(command: KubeCommand) -> Result<PathBuf, HarnessError> {
 }
 
 /// Prefix of the wrapper module directories made in the cache directory.
-const WRAPPER_PREFIX: &str = ".wrapper-module-";
+pub(crate) const WRAPPER_PREFIX: &str = ".wrapper-module-";
 
 /// What an interrupted build (Ctrl-C, a killed test binary) left behind: its
 /// wrapper module and half-written binary. Only called under the build lock,
 /// so no other build is using them.
-fn remove_leftovers(dir: &Path) {
+pub(crate) fn remove_leftovers(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
