@@ -57,7 +57,7 @@ pub use namespace::{TEMPORARY_LABEL, TestNamespace, with_temp_ns};
 pub use operator_stand_in::{OPERATOR_FIELD_MANAGER, OperatorStandIn};
 pub use plugin::Plugin;
 pub use process::ChildProcess;
-pub use webhook_server::{ServingPair, WebhookServer};
+pub use webhook_server::{ServingPair, WebhookServer, plain_http_get};
 pub use workspace_binary::{BuildProfile, workspace_binary, workspace_binary_with, workspace_root};
 
 /// The pinned Kubernetes release: inside k8s-openapi 0.29's supported range

@@ -268,8 +268,9 @@ impl Drop for WebhookServer {
     }
 }
 
-/// A minimal HTTP/1.0 GET, enough for probes on a plain loopback port.
-fn plain_http_get(port: u16, path: &str) -> Result<(u16, String), HarnessError> {
+/// A minimal HTTP/1.0 GET on a plain loopback port (probes, metrics):
+/// status and body.
+pub fn plain_http_get(port: u16, path: &str) -> Result<(u16, String), HarnessError> {
     let io = |e| HarnessError::io(format!("GET http://127.0.0.1:{port}{path}"), e);
     let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(io)?;
     stream

@@ -3,8 +3,7 @@
 //! executor watch (no cluster is involved), and the admin port to read its
 //! metrics.
 
-use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -144,22 +143,5 @@ fn free_ports() -> Result<[u16; 2], String> {
 
 /// HTTP/1.0 GET on the plain admin port: status and body.
 fn plain_get(port: u16, path: &str) -> Result<(u16, String), String> {
-    let fail = |e: std::io::Error| format!("GET http://127.0.0.1:{port}{path}: {e}");
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(fail)?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .map_err(fail)?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").map_err(fail)?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).map_err(fail)?;
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_string())
-        .unwrap_or_default();
-    Ok((status, body))
+    hourglass_e2e::plain_http_get(port, path).map_err(|e| e.to_string())
 }
