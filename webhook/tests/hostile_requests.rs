@@ -17,7 +17,7 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -889,24 +889,6 @@ fn uid_of(transport: &Transport) -> Option<String> {
     review["request"]["uid"].as_str().map(str::to_string)
 }
 
-/// Kills the child if the test fails before it is stopped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     status
@@ -1079,8 +1061,9 @@ async fn every_hostile_request_gets_a_proper_answer_and_the_server_stays_up() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut guard = Guard(child);
-    let pid = guard.0.id();
+    let mut guard = KillOnDrop(Some(child));
+    let webhook = guard.0.as_mut().unwrap();
+    let pid = webhook.id();
     let began = Instant::now();
     while tokio::net::TcpStream::connect(admin_addr).await.is_err()
         || admin_get(admin_addr, "/ready").await.0 != 200
@@ -1104,7 +1087,7 @@ async fn every_hostile_request_gets_a_proper_answer_and_the_server_stays_up() {
             broken.push(format!("{}: {problem}", row.name));
         }
         assert!(
-            guard.0.try_wait().unwrap().is_none(),
+            webhook.try_wait().unwrap().is_none(),
             "the webhook exited after {:?}",
             row.name
         );
@@ -1132,7 +1115,7 @@ async fn every_hostile_request_gets_a_proper_answer_and_the_server_stays_up() {
     }
 
     assert_eq!(admin_get(admin_addr, "/health").await.0, 200);
-    assert!(guard.0.try_wait().unwrap().is_none(), "the webhook exited");
+    assert!(webhook.try_wait().unwrap().is_none(), "the webhook exited");
     let rss = rss_kib(pid);
     eprintln!(
         "{} rows; webhook VmRSS: {rss} KiB after the table, {peak_rss} KiB at most between rows",

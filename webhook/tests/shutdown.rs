@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::client::{self, Alpn};
@@ -15,26 +15,6 @@ use common::*;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_hourglass-webhook");
 const DELAY: Duration = Duration::from_millis(2000);
-
-/// Kills the child if the test fails before it exits.
-struct Guard(Option<Child>);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if let Some(child) = self.0.as_mut() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 async fn wait_until(what: &str, within: Duration, mut check: impl AsyncFnMut() -> bool) {
     let began = Instant::now();
@@ -77,7 +57,7 @@ async fn sigterm_drains_in_flight_reviews_then_exits_zero() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut guard = Guard(Some(child));
+    let mut guard = KillOnDrop(Some(child));
     let pid = guard.0.as_ref().unwrap().id() as libc::pid_t;
 
     wait_until("/ready 200", Duration::from_secs(20), async || {

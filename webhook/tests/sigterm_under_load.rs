@@ -11,7 +11,7 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -38,26 +38,6 @@ struct Attempt {
     outcome: Result<(u16, Vec<u8>), String>,
 }
 
-/// Kills the child if the test fails before it exits.
-struct Guard(Option<Child>);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if let Some(child) = self.0.as_mut() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_answers_every_request_already_sent_and_exits_zero() {
     let pki = TestPki::new();
@@ -80,7 +60,7 @@ async fn sigterm_under_load_answers_every_request_already_sent_and_exits_zero() 
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut guard = Guard(Some(child));
+    let mut guard = KillOnDrop(Some(child));
     let pid = guard.0.as_ref().unwrap().id() as libc::pid_t;
     let began = Instant::now();
     while tokio::net::TcpStream::connect(admin_addr).await.is_err()

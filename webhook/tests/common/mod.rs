@@ -18,6 +18,28 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+/// A free loopback port, released for the webhook under test to bind.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Kills the webhook child if the test fails before it is stopped; `take`
+/// it to wait for its exit yourself.
+pub struct KillOnDrop(pub Option<std::process::Child>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 pub const NAMESPACE: &str = "team-a";
 pub const UID: &str = "705ab4f5-6393-11e8-b7cc-42010a800002";
 
