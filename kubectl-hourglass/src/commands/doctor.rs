@@ -154,6 +154,33 @@ async fn crd_checks(client: &kube::Client, namespace: &str) -> Vec<Check> {
     checks
 }
 
+/// One webhook configuration, read as each webhook's (name, clientConfig):
+/// present, and its first webhook calls our Service.
+fn webhook_configuration_check(
+    kind: &str,
+    name: &str,
+    plural: &str,
+    read: &std::result::Result<Option<Vec<(String, WebhookClientConfig)>>, kube::Error>,
+    namespace: &str,
+) -> Check {
+    let title = format!("{kind} {name}");
+    match read {
+        Ok(Some(webhooks)) => {
+            let first = webhooks.first().map(|(_, config)| config);
+            match client_config_check(kind, name, first, namespace) {
+                Ok(()) => Check::ok(title, format!("calls service {namespace}/{SERVICE_NAME}")),
+                Err(why) => Check::fail(title, why, install_fix(namespace)),
+            }
+        }
+        Ok(None) => Check::fail(title, "not found", install_fix(namespace)),
+        Err(e) => Check::fail(
+            title,
+            format!("cannot read: {e}"),
+            format!("check your access to {plural}"),
+        ),
+    }
+}
+
 fn client_config_check(
     kind: &str,
     name: &str,
@@ -187,86 +214,54 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
     let mut checks = crd_checks(&client, &namespace).await;
 
     // Webhook configurations.
+    // Both configurations are checked alike: each webhook's (name, clientConfig).
     let validating = Api::<ValidatingWebhookConfiguration>::all(client.clone())
         .get_opt(VALIDATING_WEBHOOK)
-        .await;
+        .await
+        .map(|found| {
+            found.map(|config| {
+                config
+                    .webhooks
+                    .into_iter()
+                    .flatten()
+                    .map(|w| (w.name, w.client_config))
+                    .collect()
+            })
+        });
     let mutating = Api::<MutatingWebhookConfiguration>::all(client.clone())
         .get_opt(MUTATING_WEBHOOK)
-        .await;
+        .await
+        .map(|found| {
+            found.map(|config| {
+                config
+                    .webhooks
+                    .into_iter()
+                    .flatten()
+                    .map(|w| (w.name, w.client_config))
+                    .collect()
+            })
+        });
     let mut bundles: Vec<(String, String)> = Vec::new();
-    match &validating {
-        Ok(Some(config)) => {
-            let first = config.webhooks.as_ref().and_then(|w| w.first());
-            match client_config_check(
-                "ValidatingWebhookConfiguration",
-                VALIDATING_WEBHOOK,
-                first.map(|w| &w.client_config),
-                &namespace,
-            ) {
-                Ok(()) => checks.push(Check::ok(
-                    format!("ValidatingWebhookConfiguration {VALIDATING_WEBHOOK}"),
-                    format!("calls service {namespace}/{SERVICE_NAME}"),
-                )),
-                Err(why) => checks.push(Check::fail(
-                    format!("ValidatingWebhookConfiguration {VALIDATING_WEBHOOK}"),
-                    why,
-                    install_fix(&namespace),
-                )),
-            }
-            for webhook in config.webhooks.iter().flatten() {
-                bundles.push((
-                    webhook.name.clone(),
-                    pem_of(webhook.client_config.ca_bundle.as_ref()),
-                ));
-            }
+    for (kind, name, plural, read) in [
+        (
+            "ValidatingWebhookConfiguration",
+            VALIDATING_WEBHOOK,
+            "validatingwebhookconfigurations",
+            validating,
+        ),
+        (
+            "MutatingWebhookConfiguration",
+            MUTATING_WEBHOOK,
+            "mutatingwebhookconfigurations",
+            mutating,
+        ),
+    ] {
+        checks.push(webhook_configuration_check(
+            kind, name, plural, &read, &namespace,
+        ));
+        for (webhook, config) in read.ok().flatten().into_iter().flatten() {
+            bundles.push((webhook, pem_of(config.ca_bundle.as_ref())));
         }
-        Ok(None) => checks.push(Check::fail(
-            format!("ValidatingWebhookConfiguration {VALIDATING_WEBHOOK}"),
-            "not found",
-            install_fix(&namespace),
-        )),
-        Err(e) => checks.push(Check::fail(
-            format!("ValidatingWebhookConfiguration {VALIDATING_WEBHOOK}"),
-            format!("cannot read: {}", e),
-            "check your access to validatingwebhookconfigurations",
-        )),
-    }
-    match &mutating {
-        Ok(Some(config)) => {
-            let first = config.webhooks.as_ref().and_then(|w| w.first());
-            match client_config_check(
-                "MutatingWebhookConfiguration",
-                MUTATING_WEBHOOK,
-                first.map(|w| &w.client_config),
-                &namespace,
-            ) {
-                Ok(()) => checks.push(Check::ok(
-                    format!("MutatingWebhookConfiguration {MUTATING_WEBHOOK}"),
-                    format!("calls service {namespace}/{SERVICE_NAME}"),
-                )),
-                Err(why) => checks.push(Check::fail(
-                    format!("MutatingWebhookConfiguration {MUTATING_WEBHOOK}"),
-                    why,
-                    install_fix(&namespace),
-                )),
-            }
-            for webhook in config.webhooks.iter().flatten() {
-                bundles.push((
-                    webhook.name.clone(),
-                    pem_of(webhook.client_config.ca_bundle.as_ref()),
-                ));
-            }
-        }
-        Ok(None) => checks.push(Check::fail(
-            format!("MutatingWebhookConfiguration {MUTATING_WEBHOOK}"),
-            "not found",
-            install_fix(&namespace),
-        )),
-        Err(e) => checks.push(Check::fail(
-            format!("MutatingWebhookConfiguration {MUTATING_WEBHOOK}"),
-            format!("cannot read: {}", e),
-            "check your access to mutatingwebhookconfigurations",
-        )),
     }
 
     // Endpoints.
