@@ -90,13 +90,16 @@ fn check_mutation(
     );
     let mutated = &outcome.mutated;
 
-    let again = mutated.mutate(context);
-    assert_eq!(
-        &again,
-        mutated,
-        "mutation is not idempotent: mutating the mutated object changed it again\n{}",
-        shown(raw)
-    );
+    // Idempotent as a new object, and as an update that changes nothing.
+    for old in [None, Some(mutated)] {
+        let again = mutated.mutate(old, context);
+        assert_eq!(
+            &again,
+            mutated,
+            "mutation is not idempotent: mutating the mutated object changed it again\n{}",
+            shown(raw)
+        );
+    }
 
     // The patch takes the object, as our types see it, to the mutated one.
     let mut patched_typed = object.to_value();

@@ -25,3 +25,10 @@ pub const IMAGE_PULL_POLICIES: &[&str] = &["Always", "Never", "IfNotPresent"];
 
 /// The Kubernetes limit for one admission warning to be shown in full.
 pub const MAX_WARNING_LEN: usize = 120;
+
+/// Mirrors a performer's `spec.executorRef`. Labels survive every typed
+/// update, so the relation outlives writers whose type lacks the field
+/// (the upstream operator's finalizer update), and `-l` can select by it.
+pub const EXECUTOR_LABEL: &str = "hourglass.eigenlayer.io/executor";
+/// A label value holds at most 63 characters, so an executorRef must too.
+pub const MAX_EXECUTOR_REF_LEN: usize = 63;

@@ -1,7 +1,12 @@
-//! The hardware profile: which node labels, resource names and taints stand
-//! for GPUs and trusted execution environments in a cluster. The defaults
-//! follow NVIDIA's device plugin and node-feature-discovery; a cluster with
-//! other conventions gives the webhook a profile file.
+//! The hardware profile: which node labels and taints stand for GPUs and
+//! trusted execution environments in a cluster. The defaults follow
+//! NVIDIA's device plugin and node-feature-discovery; a cluster with other
+//! conventions gives the webhook a profile file.
+//!
+//! The GPU *resource* is not in the profile: the Hourglass operator always
+//! requests `nvidia.com/gpu`, or `nvidia.com/<gpuType>` when a type is set
+//! ([`crate::workload::gpu_resource`]), whatever we write, so naming another
+//! here would only make pods request two resources.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -9,8 +14,6 @@ use serde::{Deserialize, Serialize};
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct HardwareProfile {
-    /// Extended resource that counts GPUs.
-    pub gpu_resource: String,
     /// Taint key carried by GPU nodes, tolerated by GPU performers.
     pub gpu_toleration_key: String,
     /// Node label whose value is the GPU type (the spec's own example uses `accelerator`).
@@ -46,7 +49,6 @@ impl NodeLabel {
 impl Default for HardwareProfile {
     fn default() -> Self {
         HardwareProfile {
-            gpu_resource: "nvidia.com/gpu".to_string(),
             gpu_toleration_key: "nvidia.com/gpu".to_string(),
             gpu_type_label: "accelerator".to_string(),
             tee_labels: TeeLabels::default(),
@@ -67,6 +69,15 @@ impl Default for TeeLabels {
 impl HardwareProfile {
     /// Reads a profile from YAML or JSON text; fields left out keep their defaults.
     pub fn from_yaml(text: &str) -> Result<Self, String> {
+        if let Ok(serde_yaml_ng::Value::Mapping(map)) = serde_yaml_ng::from_str(text)
+            && map.contains_key("gpuResource")
+        {
+            return Err(format!(
+                "hardware profile: gpuResource is not a setting: the Hourglass operator requests {} per GPU, or {}<gpuType> when gpuType is set; remove the line",
+                crate::workload::UNTYPED_GPU_RESOURCE,
+                crate::workload::TYPED_GPU_RESOURCE_PREFIX
+            ));
+        }
         let profile: HardwareProfile =
             serde_yaml_ng::from_str(text).map_err(|e| format!("hardware profile: {e}"))?;
         profile.check()?;
@@ -85,7 +96,6 @@ impl HardwareProfile {
 
     fn check(&self) -> Result<(), String> {
         let keys = [
-            ("gpuResource", self.gpu_resource.as_str()),
             ("gpuTolerationKey", self.gpu_toleration_key.as_str()),
             ("gpuTypeLabel", self.gpu_type_label.as_str()),
             ("teeLabels.sgx.key", self.tee_labels.sgx.key.as_str()),
@@ -109,7 +119,7 @@ mod tests {
     fn partial_profile_keeps_defaults() {
         let profile = HardwareProfile::from_yaml("gpuTypeLabel: nvidia.com/gpu.product\n").unwrap();
         assert_eq!(profile.gpu_type_label, "nvidia.com/gpu.product");
-        assert_eq!(profile.gpu_resource, "nvidia.com/gpu");
+        assert_eq!(profile.gpu_toleration_key, "nvidia.com/gpu");
         assert_eq!(
             profile.tee_labels.sgx.key,
             "intel.feature.node.kubernetes.io/sgx"
@@ -124,9 +134,14 @@ mod tests {
                 .contains("gpuLabel")
         );
         assert!(
-            HardwareProfile::from_yaml("gpuResource: ''\n")
+            HardwareProfile::from_yaml("gpuTypeLabel: ''\n")
                 .unwrap_err()
-                .contains("gpuResource")
+                .contains("gpuTypeLabel")
+        );
+        assert!(
+            HardwareProfile::from_yaml("gpuResource: example.com/gpu\n")
+                .unwrap_err()
+                .contains("requests nvidia.com/gpu per GPU")
         );
     }
 }

@@ -15,10 +15,12 @@ pub mod mutate;
 pub mod object;
 pub mod patch;
 pub mod performer;
+pub mod references;
 pub mod review;
 pub mod scheduling;
 pub mod validate;
 pub mod violation;
+pub mod workload;
 
 pub use executor::{HourglassExecutor, HourglassExecutorSpec};
 pub use hardware::HardwareProfile;

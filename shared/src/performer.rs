@@ -10,6 +10,7 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::constants::EXECUTOR_LABEL;
 use crate::scheduling::SchedulingConfig;
 
 /// An AVS workload container managed by the Hourglass operator.
@@ -161,4 +162,24 @@ pub struct PerformerStatus {
     /// Whether the performer pod is ready (upstream operator field).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready: Option<bool>,
+}
+
+impl Performer {
+    /// The executor this performer belongs to: `spec.executorRef`, else the
+    /// label that mirrors it (the field is gone after a writer whose type
+    /// lacks it updated the performer; see `mutate::executor_label`).
+    pub fn executor_name(&self) -> Option<&str> {
+        self.spec
+            .executor_ref
+            .as_deref()
+            .filter(|name| !name.is_empty())
+            .or_else(|| {
+                self.metadata
+                    .labels
+                    .as_ref()?
+                    .get(EXECUTOR_LABEL)
+                    .map(String::as_str)
+                    .filter(|name| !name.is_empty())
+            })
+    }
 }

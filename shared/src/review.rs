@@ -41,14 +41,23 @@ impl HourglassObject {
         }
     }
 
-    /// The object with defaults and hardware scheduling filled in.
-    pub fn mutate(&self, context: &MutationContext<'_>) -> HourglassObject {
+    /// The object with defaults and hardware scheduling filled in; `old`
+    /// is the stored object on UPDATE.
+    pub fn mutate(
+        &self,
+        old: Option<&HourglassObject>,
+        context: &MutationContext<'_>,
+    ) -> HourglassObject {
         match self {
             HourglassObject::Executor(executor) => {
                 HourglassObject::Executor(mutate_executor(executor))
             }
             HourglassObject::Performer(performer) => {
-                HourglassObject::Performer(mutate_performer(performer, context))
+                let old = match old {
+                    Some(HourglassObject::Performer(old)) => Some(old),
+                    _ => None,
+                };
+                HourglassObject::Performer(mutate_performer(performer, old, context))
             }
         }
     }
@@ -61,7 +70,7 @@ pub fn review(
     context: &MutationContext<'_>,
 ) -> ReviewOutcome {
     let verdict = object.validate(old);
-    let mutated = object.mutate(context);
+    let mutated = object.mutate(old, context);
     let patch = patch::diff(object, &mutated);
     ReviewOutcome {
         verdict,

@@ -59,7 +59,8 @@ impl Verdict {
     }
 }
 
-fn fit_warning(text: &str) -> String {
+/// A warning cut to what Kubernetes shows in full ([`MAX_WARNING_LEN`] characters).
+pub fn fit_warning(text: &str) -> String {
     if text.chars().count() <= MAX_WARNING_LEN {
         return text.to_string();
     }
@@ -69,7 +70,7 @@ fn fit_warning(text: &str) -> String {
 
 /// Shortens a user-supplied value quoted inside a message so that one long
 /// value cannot push the advice around it out of view.
-pub(crate) fn abbreviate(value: &str, max: usize) -> String {
+pub fn abbreviate(value: &str, max: usize) -> String {
     if value.chars().count() <= max {
         return value.to_string();
     }

@@ -37,6 +37,12 @@ fn spec_examples_warn_about_latest_and_plain_text_keys() {
         performer.warnings[0].starts_with("spec.image: \"myavs/performer:latest\" uses :latest")
     );
 
+    // A typed GPU is requested under its own resource name by the operator.
     let complex = object(&value(COMPLEX_PERFORMER)).validate(None);
-    assert!(complex.warnings.is_empty(), "{:?}", complex.warnings);
+    assert_eq!(
+        complex.warnings,
+        vec![
+            "spec.hardwareRequirements.gpuType: pods request \"nvidia.com/nvidia-a100\"; nodes must advertise that resource"
+        ]
+    );
 }

@@ -16,7 +16,7 @@ fn context(profile: &HardwareProfile) -> MutationContext<'_> {
 
 fn mutated_value(object: &HourglassObject) -> Value {
     let profile = HardwareProfile::default();
-    object.mutate(&context(&profile)).to_value()
+    object.mutate(None, &context(&profile)).to_value()
 }
 
 /// Applies the outcome's patch to what the user sent, as the apiserver does.
@@ -77,8 +77,8 @@ fn complex_performer_gets_gpu_tee_and_custom_label_scheduling() {
     assert_eq!(
         spec["resources"],
         json!({
-            "requests": {"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "2"},
-            "limits": {"cpu": "8", "memory": "16Gi", "nvidia.com/gpu": "2"},
+            "requests": {"cpu": "2", "memory": "4Gi", "nvidia.com/nvidia-a100": "2"},
+            "limits": {"cpu": "8", "memory": "16Gi", "nvidia.com/nvidia-a100": "2"},
         })
     );
     assert_eq!(
@@ -88,9 +88,7 @@ fn complex_performer_gets_gpu_tee_and_custom_label_scheduling() {
             {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
         ])
     );
-    assert_eq!(
-        spec["scheduling"]["nodeAffinity"],
-        json!({
+    let node_affinity = json!({
             "requiredDuringSchedulingIgnoredDuringExecution": {
                 "nodeSelectorTerms": [{
                     "matchExpressions": [
@@ -101,8 +99,13 @@ fn complex_performer_gets_gpu_tee_and_custom_label_scheduling() {
                     ]
                 }]
             }
-        })
+    });
+    // Where today's operator reads it, and mirrored where the documented one did.
+    assert_eq!(
+        spec["scheduling"]["affinity"],
+        json!({"nodeAffinity": node_affinity})
     );
+    assert_eq!(spec["scheduling"]["nodeAffinity"], node_affinity);
     // What the user wrote elsewhere is untouched.
     assert_eq!(spec["scheduling"]["runtimeClass"], json!("gvisor"));
     assert_eq!(
@@ -157,18 +160,23 @@ fn a_performer_without_affinity_gets_one_term() {
         json!({"teeRequired": true, "teeType": "tdx"}),
     );
     let mutated = mutated_value(&object(&v));
+    let node_affinity = json!({"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": "intel.feature.node.kubernetes.io/tdx", "operator": "In", "values": ["true"]}]}
+    ]}});
     assert_eq!(
         mutated["spec"]["scheduling"],
-        json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-            {"matchExpressions": [{"key": "intel.feature.node.kubernetes.io/tdx", "operator": "In", "values": ["true"]}]}
-        ]}}})
+        json!({"affinity": {"nodeAffinity": node_affinity}, "nodeAffinity": node_affinity})
     );
 }
 
 #[test]
 fn the_users_gpu_resources_and_tolerations_are_kept() {
     let mut v = value(COMPLEX_PERFORMER);
-    set(&mut v, "/spec/resources/limits/nvidia.com~1gpu", json!("1"));
+    set(
+        &mut v,
+        "/spec/resources/limits/nvidia.com~1nvidia-a100",
+        json!("1"),
+    );
     set(
         &mut v,
         "/spec/scheduling/tolerations/0",
@@ -177,11 +185,11 @@ fn the_users_gpu_resources_and_tolerations_are_kept() {
     let mutated = mutated_value(&object(&v));
     // The user's limit wins, and is mirrored to requests (extended resources need both equal).
     assert_eq!(
-        mutated["spec"]["resources"]["limits"]["nvidia.com/gpu"],
+        mutated["spec"]["resources"]["limits"]["nvidia.com/nvidia-a100"],
         json!("1")
     );
     assert_eq!(
-        mutated["spec"]["resources"]["requests"]["nvidia.com/gpu"],
+        mutated["spec"]["resources"]["requests"]["nvidia.com/nvidia-a100"],
         json!("1")
     );
     assert_eq!(
@@ -196,20 +204,20 @@ fn the_users_gpu_resources_and_tolerations_are_kept() {
 #[test]
 fn the_profile_decides_the_label_keys() {
     let profile = HardwareProfile::from_yaml(
-        "gpuTypeLabel: nvidia.com/gpu.product\ngpuResource: example.com/gpu\n",
+        "gpuTypeLabel: nvidia.com/gpu.product\ngpuTolerationKey: example.com/gpu\n",
     )
     .unwrap();
     let performer = object(&value(COMPLEX_PERFORMER));
-    let mutated = performer.mutate(&context(&profile)).to_value();
-    let expressions = &mutated["spec"]["scheduling"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    let mutated = performer.mutate(None, &context(&profile)).to_value();
+    let expressions = &mutated["spec"]["scheduling"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
         ["nodeSelectorTerms"][0]["matchExpressions"];
     assert_eq!(
         expressions[1],
         json!({"key": "nvidia.com/gpu.product", "operator": "In", "values": ["nvidia-a100"]})
     );
     assert_eq!(
-        mutated["spec"]["resources"]["limits"]["example.com/gpu"],
-        json!("2")
+        mutated["spec"]["scheduling"]["tolerations"][1]["key"],
+        json!("example.com/gpu")
     );
 }
 
@@ -233,7 +241,7 @@ fn an_unscheduled_performer_inherits_the_executor_default_scheduling() {
     };
 
     let minimal = object(&value(MINIMAL_PERFORMER))
-        .mutate(&with_executor)
+        .mutate(None, &with_executor)
         .to_value();
     assert_eq!(
         minimal["spec"]["scheduling"]["tolerations"][0]["value"],
@@ -243,7 +251,7 @@ fn an_unscheduled_performer_inherits_the_executor_default_scheduling() {
     // A performer with scheduling of its own keeps exactly that.
     let mut v = value(MINIMAL_PERFORMER);
     set(&mut v, "/spec/scheduling/runtimeClass", json!("kata"));
-    let own = object(&v).mutate(&with_executor).to_value();
+    let own = object(&v).mutate(None, &with_executor).to_value();
     assert_eq!(own["spec"]["scheduling"], json!({"runtimeClass": "kata"}));
 }
 
@@ -306,7 +314,7 @@ fn the_round_trip_through_the_types_adds_no_operations() {
         "unknown field untouched"
     );
     assert_eq!(
-        patched["spec"]["resources"]["requests"]["nvidia.com/gpu"],
+        patched["spec"]["resources"]["requests"]["nvidia.com/nvidia-a100"],
         json!("2")
     );
 }
@@ -314,6 +322,6 @@ fn the_round_trip_through_the_types_adds_no_operations() {
 #[test]
 fn an_object_needing_nothing_gets_an_empty_patch() {
     let profile = HardwareProfile::default();
-    let done = object(&value(COMPLEX_PERFORMER)).mutate(&context(&profile));
+    let done = object(&value(COMPLEX_PERFORMER)).mutate(None, &context(&profile));
     assert!(patch::diff(&done, &done).0.is_empty());
 }

@@ -183,6 +183,116 @@ fn performer_cases() -> Vec<Case> {
             "spec.imagePullSecrets[0].name",
             "not a valid object name",
         ),
+        // The operator's Pod and Service are named performer-<name>.
+        case(
+            p,
+            "/metadata/name",
+            json!("a".repeat(54)),
+            "metadata.name",
+            "cannot name the operator's Pod and Service",
+        ),
+        case(
+            p,
+            "/metadata/name",
+            json!("complex.performer"),
+            "metadata.name",
+            "(no '.')",
+        ),
+        case(
+            p,
+            "/spec/image",
+            json!("myavs/performer:"),
+            "spec.image",
+            "empty tag after ':'; give a tag (myavs/performer:v1.2.0), or a digest after '@'",
+        ),
+        case(
+            p,
+            "/spec/executorRef",
+            json!(format!("{}.{}", "e".repeat(40), "e".repeat(30))),
+            "spec.executorRef",
+            "mirrored into the label hourglass.eigenlayer.io/executor",
+        ),
+        case(
+            p,
+            "/spec/hardwareRequirements/gpuType",
+            json!("NVIDIA A100"),
+            "spec.hardwareRequirements.gpuType",
+            "not a valid label value",
+        ),
+        case(
+            p,
+            "/spec/scheduling/nodeSelector/bad key",
+            json!("x"),
+            "spec.scheduling.nodeSelector[bad key]",
+            "not a valid label key",
+        ),
+        case(
+            p,
+            "/spec/scheduling/affinity",
+            json!({"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 0, "preference": {"matchExpressions": [{"key": "zone", "operator": "Exists"}]}}
+            ]}}),
+            "spec.scheduling.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
+            "expected 1-100",
+        ),
+        case(
+            p,
+            "/spec/scheduling/affinity",
+            json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": []}}}),
+            "spec.scheduling.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms",
+            "at least one node selector term",
+        ),
+        case(
+            p,
+            "/spec/scheduling/affinity",
+            json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchFields": [{"key": "metadata.labels", "operator": "In", "values": ["a"]}]}
+            ]}}}),
+            "spec.scheduling.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].key",
+            "can only match metadata.name",
+        ),
+        case(
+            p,
+            "/spec/scheduling/affinity",
+            json!({"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {"matchLabels": {"app": "avs"}}, "topologyKey": ""}
+            ]}}),
+            "spec.scheduling.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey",
+            "is required",
+        ),
+        case(
+            p,
+            "/spec/scheduling/affinity",
+            json!({"podAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 10, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
+                    "labelSelector": {"matchExpressions": [{"key": "app", "operator": "Exists", "values": ["x"]}]}}}
+            ]}}),
+            "spec.scheduling.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.labelSelector.matchExpressions[0].values",
+            "must be empty with operator Exists",
+        ),
+        case(
+            p,
+            "/spec/scheduling/affinity",
+            json!({"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+                {"topologyKey": "zone", "matchLabelKeys": ["pod-template-hash"]}
+            ]}}),
+            "spec.scheduling.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys",
+            "must be empty when labelSelector is not set",
+        ),
+        case(
+            p,
+            "/spec/scheduling/tolerations/0/tolerationSeconds",
+            json!(30),
+            "spec.scheduling.tolerations[0].tolerationSeconds",
+            "only applies to effect NoExecute",
+        ),
+        case(
+            p,
+            "/spec/scheduling/tolerations/0/value",
+            json!("not/a/label"),
+            "spec.scheduling.tolerations[0].value",
+            "not a valid label value",
+        ),
     ]
 }
 
@@ -300,6 +410,13 @@ fn executor_cases() -> Vec<Case> {
             json!([{"key": "a", "operator": "Exists", "value": "b"}]),
             "spec.tolerations[0].value",
             "must be empty with operator Exists",
+        ),
+        case(
+            e,
+            "/spec/nodeSelector",
+            json!({"disktype": "ssd!"}),
+            "spec.nodeSelector[disktype]",
+            "not a valid label value",
         ),
         case(
             e,
@@ -437,6 +554,22 @@ fn warnings_are_given_and_fit_in_120_characters() {
         (
             with(
                 COMPLEX_PERFORMER,
+                "/spec/scheduling/priorityClassName",
+                json!("high"),
+            ),
+            "spec.scheduling.priorityClassName: the Hourglass operator does not copy it to the pod",
+        ),
+        (
+            with(
+                COMPLEX_PERFORMER,
+                "/spec/resources/limits/nvidia.com~1gpu",
+                json!("2"),
+            ),
+            "spec.resources: nvidia.com/gpu is requested besides nvidia.com/nvidia-a100; the pod needs nodes with both",
+        ),
+        (
+            with(
+                COMPLEX_PERFORMER,
                 "/spec/image",
                 json!("myavs/performer:latest"),
             ),
@@ -484,9 +617,8 @@ fn warnings_are_given_and_fit_in_120_characters() {
 #[test]
 fn a_digest_pinned_image_needs_no_tag() {
     let digest = format!("myavs/performer@sha256:{}", "a".repeat(64));
-    let mut v = value(COMPLEX_PERFORMER);
+    let mut v = value(MINIMAL_PERFORMER);
     set(&mut v, "/spec/image", json!(digest));
-    set(&mut v, "/spec/version", Value::Null);
     let verdict = object(&v).validate(None);
     assert!(
         verdict.violations.is_empty() && verdict.warnings.is_empty(),

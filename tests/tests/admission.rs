@@ -97,8 +97,15 @@ fn the_complex_performer_gets_hardware_scheduling() {
     let ns = namespace.name();
     apply(ns, &example("complex-performer.yaml")).assert_success();
     let spec = get(ns, "performer", "complex-performer")["spec"].clone();
-    assert_eq!(spec["resources"]["requests"]["nvidia.com/gpu"], json!("2"));
-    assert_eq!(spec["resources"]["limits"]["nvidia.com/gpu"], json!("2"));
+    // A typed GPU, under the resource name the operator requests for it.
+    assert_eq!(
+        spec["resources"]["requests"]["nvidia.com/nvidia-a100"],
+        json!("2")
+    );
+    assert_eq!(
+        spec["resources"]["limits"]["nvidia.com/nvidia-a100"],
+        json!("2")
+    );
     assert_eq!(
         spec["resources"]["limits"]["cpu"],
         json!("8"),
@@ -111,8 +118,15 @@ fn the_complex_performer_gets_hardware_scheduling() {
             {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
         ])
     );
+    // Where today's operator reads node affinity, mirrored where the
+    // documented one did.
     assert_eq!(
-        spec["scheduling"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"],
+        spec["scheduling"]["nodeAffinity"],
+        spec["scheduling"]["affinity"]["nodeAffinity"]
+    );
+    assert_eq!(
+        spec["scheduling"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+            ["nodeSelectorTerms"],
         json!([{"matchExpressions": [
             {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]},
             {"key": "accelerator", "operator": "In", "values": ["nvidia-a100"]},
@@ -325,7 +339,7 @@ fn server_dry_run_runs_admission_without_storing() {
     outcome.assert_success();
     let dry: Value = serde_json::from_str(&outcome.stdout).unwrap();
     assert_eq!(
-        dry["spec"]["resources"]["limits"]["nvidia.com/gpu"],
+        dry["spec"]["resources"]["limits"]["nvidia.com/nvidia-a100"],
         json!("2"),
         "mutated in the dry run"
     );
@@ -360,7 +374,7 @@ fn server_side_apply_goes_through_admission() {
     .assert_success();
     let performer = get(ns, "performer", "complex-performer");
     assert_eq!(
-        performer["spec"]["resources"]["requests"]["nvidia.com/gpu"],
+        performer["spec"]["resources"]["requests"]["nvidia.com/nvidia-a100"],
         json!("2")
     );
     // Re-applying the same manifest is a no-op, not a fight over fields.

@@ -121,9 +121,9 @@ fn performer_from_flags_is_admitted_and_defaulted() {
     assert_eq!(spec["hardwareRequirements"]["gpuCount"], 1);
     // The mutating webhook's default and hardware scheduling.
     assert_eq!(spec["config"]["grpcPort"], 9090);
-    assert_eq!(spec["resources"]["limits"]["nvidia.com/gpu"], "1");
+    assert_eq!(spec["resources"]["limits"]["nvidia.com/nvidia-a100"], "1");
     assert!(
-        spec["scheduling"]["nodeAffinity"].is_object(),
+        spec["scheduling"]["affinity"]["nodeAffinity"].is_object(),
         "no GPU node affinity: {spec}"
     );
     let managers = control_plane()
@@ -404,7 +404,7 @@ fn server_dry_run_goes_through_the_webhook_and_stores_nothing() {
     // The mutating webhook ran: defaults and the TEE's node affinity.
     assert_eq!(object["spec"]["config"]["grpcPort"], 9090);
     assert!(
-        object["spec"]["scheduling"]["nodeAffinity"].is_object(),
+        object["spec"]["scheduling"]["affinity"]["nodeAffinity"].is_object(),
         "no TEE node affinity: {object}"
     );
     assert_eq!(names_in(ns), "", "a server dry run stores nothing");

@@ -13,6 +13,7 @@ pub mod executor_cache;
 mod handler;
 pub mod metrics;
 mod mutate;
+pub mod reference_cache;
 pub mod response;
 pub mod review;
 pub mod server;
@@ -27,6 +28,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::post;
 use hourglass_shared::HardwareProfile;
+use hourglass_shared::references::ReferenceLookup;
 
 pub use args::Args;
 pub use error::StartupError;
@@ -65,6 +67,8 @@ impl Default for Limits {
 pub struct AppState {
     pub profile: Arc<HardwareProfile>,
     pub executors: Arc<dyn ExecutorLookup>,
+    /// Which objects a performer's pod names exist (RuntimeClass and so on).
+    pub references: Arc<dyn ReferenceLookup + Send + Sync>,
     pub metrics: Metrics,
     pub limits: Limits,
     /// TEST ONLY (`HOURGLASS_TEST_REVIEW_DELAY_MS`): holds every review this
@@ -78,6 +82,7 @@ impl AppState {
         AppState {
             profile: Arc::new(HardwareProfile::default()),
             executors,
+            references: Arc::new(reference_cache::NothingKnown),
             metrics: Metrics::new(),
             limits: Limits::default(),
             test_review_delay: None,
@@ -86,6 +91,11 @@ impl AppState {
 
     pub fn with_profile(mut self, profile: HardwareProfile) -> Self {
         self.profile = Arc::new(profile);
+        self
+    }
+
+    pub fn with_references(mut self, references: Arc<dyn ReferenceLookup + Send + Sync>) -> Self {
+        self.references = references;
         self
     }
 

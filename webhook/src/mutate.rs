@@ -12,6 +12,7 @@
 use std::time::Instant;
 
 use hourglass_shared::mutate::MutationContext;
+use hourglass_shared::references::missing_reference_warnings;
 use hourglass_shared::{HourglassObject, Performer, SchedulingConfig};
 
 use crate::AppState;
@@ -33,10 +34,15 @@ pub(crate) async fn answer(state: &AppState, request: &ReviewRequest) -> Admissi
         return AdmissionResponseOut::allow(&request.uid);
     }
     let mut warnings = old_object_warning(request);
-    let mut executor_warnings = Vec::new();
+    let mut cluster_warnings = Vec::new();
     let inherited = match object {
         HourglassObject::Performer(performer) => {
-            executor_scheduling(state, performer, &request.namespace, &mut executor_warnings).await
+            cluster_warnings.extend(missing_reference_warnings(
+                performer,
+                &request.namespace,
+                &*state.references,
+            ));
+            executor_scheduling(state, performer, &request.namespace, &mut cluster_warnings).await
         }
         HourglassObject::Executor(_) => None,
     };
@@ -46,7 +52,7 @@ pub(crate) async fn answer(state: &AppState, request: &ReviewRequest) -> Admissi
     };
     let outcome = hourglass_shared::review(object, request.old_object.as_ref(), &context);
     warnings.extend(outcome.verdict.warnings.iter().cloned());
-    warnings.extend(executor_warnings);
+    warnings.extend(cluster_warnings);
     if !outcome.verdict.is_allowed() {
         return AdmissionResponseOut::deny(
             &request.uid,
@@ -69,11 +75,8 @@ async fn executor_scheduling(
     namespace: &str,
     warnings: &mut Vec<String>,
 ) -> Option<SchedulingConfig> {
-    let name = performer
-        .spec
-        .executor_ref
-        .as_deref()
-        .filter(|name| !name.is_empty())?;
+    // The label stands in for executorRef after a writer dropped the field.
+    let name = performer.executor_name()?;
     let deadline = Instant::now() + state.limits.executor_sync_wait;
     let mut result = state.executors.lookup(namespace, name);
     while result == ExecutorLookupResult::NotSynced && Instant::now() < deadline {

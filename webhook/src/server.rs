@@ -22,9 +22,11 @@ use crate::args::Args;
 use crate::error::StartupError;
 use crate::executor_cache::{ExecutorLookup, NoExecutors, ReflectorCache};
 use crate::metrics::Metrics;
+use crate::reference_cache::{NothingKnown, ReferenceCache};
 use crate::shutdown::Health;
 use crate::tls::{self, CertStore};
 use crate::{AppState, Limits, admin, router};
+use hourglass_shared::references::ReferenceLookup;
 
 /// Everything [`start`] needs, from flags or from a test.
 #[derive(Clone, Debug)]
@@ -114,14 +116,33 @@ fn read_profile(path: &Path) -> Result<HardwareProfile, StartupError> {
     HardwareProfile::from_yaml(&text).map_err(|message| StartupError::file(FLAG, path, message))
 }
 
-/// The executor cache the flags ask for: a reflector over the cluster, or
-/// none with `--no-executor-watch`.
-pub async fn executor_source(
+/// What the webhook knows of the cluster besides the request: executors
+/// (for their default scheduling) and which objects a pod may name exist.
+pub struct ClusterWatches {
+    pub executors: Arc<dyn ExecutorLookup>,
+    pub references: Arc<dyn ReferenceLookup + Send + Sync>,
+}
+
+/// Executors only, nothing known of other objects: tests and local runs.
+impl<T: ExecutorLookup> From<Arc<T>> for ClusterWatches {
+    fn from(executors: Arc<T>) -> Self {
+        ClusterWatches {
+            executors,
+            references: Arc::new(NothingKnown),
+        }
+    }
+}
+
+/// The watches the flags ask for: reflectors over the cluster, or none
+/// with `--no-executor-watch`; with the tasks to abort when the webhook stops.
+pub async fn cluster_watches(
     args: &Args,
-) -> Result<(Arc<dyn ExecutorLookup>, Option<JoinHandle<()>>), StartupError> {
+) -> Result<(ClusterWatches, Vec<JoinHandle<()>>), StartupError> {
     if args.no_executor_watch {
-        tracing::warn!("--no-executor-watch: performers inherit no executor scheduling");
-        return Ok((Arc::new(NoExecutors), None));
+        tracing::warn!(
+            "--no-executor-watch: performers inherit no executor scheduling, and missing RuntimeClasses, PriorityClasses and ServiceAccounts go unreported"
+        );
+        return Ok((ClusterWatches::from(Arc::new(NoExecutors)), Vec::new()));
     }
     let config = match &args.kubeconfig {
         Some(path) => {
@@ -144,8 +165,14 @@ pub async fn executor_source(
         flag: "--kubeconfig",
         message: format!("cannot build a Kubernetes client: {error}"),
     })?;
-    let (cache, task) = ReflectorCache::start(client);
-    Ok((Arc::new(cache), Some(task)))
+    let (executors, executor_task) = ReflectorCache::start(client.clone());
+    let (references, mut tasks) = ReferenceCache::start(client);
+    tasks.push(executor_task);
+    let watches = ClusterWatches {
+        executors: Arc::new(executors),
+        references: Arc::new(references),
+    };
+    Ok((watches, tasks))
 }
 
 /// A webhook that is serving: its addresses, its state, and the way to stop it.
@@ -171,8 +198,9 @@ pub enum DrainOutcome {
 /// Loads the certificate, binds both ports and starts serving.
 pub async fn start(
     settings: Settings,
-    executors: Arc<dyn ExecutorLookup>,
+    watches: impl Into<ClusterWatches>,
 ) -> Result<RunningWebhook, StartupError> {
+    let watches = watches.into();
     let metrics = Metrics::new();
     let health = Health::new();
     let provider = tls::provider();
@@ -189,7 +217,8 @@ pub async fn start(
     let tls_addr = local_addr("--tls-listen", &tls_listener)?;
     let admin_addr = local_addr("--admin-listen", &admin_listener)?;
 
-    let mut state = AppState::new(executors)
+    let mut state = AppState::new(watches.executors)
+        .with_references(watches.references)
         .with_profile(settings.profile.clone())
         .with_limits(settings.limits)
         .with_metrics(metrics.clone());
@@ -378,9 +407,9 @@ pub async fn run(args: Args) -> Result<(), StartupError> {
     let settings = Settings::from_args(&args)?;
     // Certificate problems are reported before the cluster is contacted.
     tls::check(&settings.tls_cert, &settings.tls_key)?;
-    let (executors, watch_task) = executor_source(&args).await?;
-    let mut webhook = start(settings, executors).await?;
-    if let Some(task) = watch_task {
+    let (watches, tasks) = cluster_watches(&args).await?;
+    let mut webhook = start(settings, watches).await?;
+    for task in tasks {
         webhook.add_background(task);
     }
     crate::shutdown::signal().await;

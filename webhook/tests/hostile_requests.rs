@@ -441,16 +441,16 @@ fn cases() -> Vec<Case> {
             post_json("/validate", bytes(&edited(good.clone(), |r| r["request"]["object"]["metadata"] = json!("m")))),
             denied(403, "metadata"),
         ),
-        // Unicode. Names are the apiserver's to check (after the mutating
-        // webhooks, before the validating ones); the webhook answers them
-        // like any other and echoes them intact.
+        // Unicode names: a performer's name must also name the operator's
+        // Pod and Service (a DNS-1035 label), so these are refused, naming
+        // metadata.name, and the server stays up.
         case(
             "a name with accents",
             post_json(
                 "/validate",
                 bytes(&edited(good.clone(), |r| r["request"]["object"]["metadata"]["name"] = json!("pérformer-ünïcode"))),
             ),
-            ADMITTED,
+            denied(403, "metadata.name"),
         ),
         case(
             "a name with an emoji and a right-to-left override",
@@ -458,7 +458,7 @@ fn cases() -> Vec<Case> {
                 "/mutate",
                 bytes(&edited(good.clone(), |r| r["request"]["object"]["metadata"]["name"] = json!("perf\u{202e}ormer-🚀"))),
             ),
-            ADMITTED,
+            denied(403, "metadata.name"),
         ),
         case(
             "a name with a NUL",
@@ -466,7 +466,7 @@ fn cases() -> Vec<Case> {
                 "/validate",
                 bytes(&edited(good.clone(), |r| r["request"]["object"]["metadata"]["name"] = json!("a\u{0}b"))),
             ),
-            ADMITTED,
+            denied(403, "metadata.name"),
         ),
         case(
             "unicode in environment values is fine",

@@ -58,10 +58,15 @@ async fn the_complex_performer_gets_gpu_and_tee_scheduling() {
     assert!(answer.allowed(), "{}", answer.json);
     let patched = apply(&performer, &answer.patch().unwrap());
     let spec = &patched["spec"];
-    assert_eq!(spec["resources"]["limits"]["nvidia.com/gpu"], "2");
+    // The resource the operator requests for a typed GPU.
+    assert_eq!(spec["resources"]["limits"]["nvidia.com/nvidia-a100"], "2");
     assert_eq!(spec["resources"]["limits"]["cpu"], "8");
-    let terms = &spec["scheduling"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
-        ["nodeSelectorTerms"][0]["matchExpressions"];
+    // Where the operator that runs today reads it (and mirrored where the
+    // documented one did).
+    let node_affinity = &spec["scheduling"]["affinity"]["nodeAffinity"];
+    assert_eq!(node_affinity, &spec["scheduling"]["nodeAffinity"]);
+    let terms = &node_affinity["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+        [0]["matchExpressions"];
     let keys: Vec<&str> = terms
         .as_array()
         .unwrap()
@@ -73,8 +78,11 @@ async fn the_complex_performer_gets_gpu_and_tee_scheduling() {
         "{keys:?}"
     );
     assert!(keys.contains(&"accelerator"), "{keys:?}");
-    // The webhook's answer never changes identity or status.
-    assert_eq!(patched["metadata"], performer["metadata"]);
+    // The webhook's answer never changes identity or status; it only
+    // labels the performer with its executor.
+    let mut metadata = performer["metadata"].clone();
+    metadata["labels"] = serde_json::json!({"hourglass.eigenlayer.io/executor": "main-executor"});
+    assert_eq!(patched["metadata"], metadata);
 }
 
 #[tokio::test]

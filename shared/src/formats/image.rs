@@ -65,6 +65,12 @@ pub fn parse(image: &str) -> Result<ImageReference, String> {
         }
         _ => (rest, None),
     };
+    if tag == Some("") {
+        // What the upstream executor writes for an image deployed by digest.
+        return Err(format!(
+            "{image:?} has an empty tag after ':'; give a tag ({name}:v1.2.0), or a digest after '@' ({name}@sha256:<64 hex>)"
+        ));
+    }
     if let Some(tag) = tag {
         check_tag(tag).map_err(problem)?;
     }
@@ -254,7 +260,6 @@ mod tests {
         let cases = [
             ("", "empty"),
             ("MyAvs/performer:v1", "must be lowercase"),
-            ("myavs/performer:", "tag \"\""),
             ("myavs/performer:-bad", "tag"),
             ("myavs//performer", "component \"\""),
             ("myavs/performer@sha256:abc", "digest"),
@@ -268,6 +273,16 @@ mod tests {
             assert!(err.contains(needle), "{image:?}: {err}");
             assert!(err.contains("expected [registry"), "{image:?}: {err}");
         }
+    }
+
+    // What the upstream executor writes for an image it deployed by digest.
+    #[test]
+    fn an_empty_tag_says_where_a_digest_goes() {
+        let err = parse("ghcr.io/acme/performer:").unwrap_err();
+        assert_eq!(
+            err,
+            "\"ghcr.io/acme/performer:\" has an empty tag after ':'; give a tag (ghcr.io/acme/performer:v1.2.0), or a digest after '@' (ghcr.io/acme/performer@sha256:<64 hex>)"
+        );
     }
 
     #[test]

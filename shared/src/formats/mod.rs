@@ -4,5 +4,6 @@
 pub mod endpoint;
 pub mod ethereum;
 pub mod image;
+pub mod labels;
 pub mod names;
 pub mod quantity;

@@ -5,6 +5,9 @@
 //! could land on a node that matches a term without it. Nothing the user
 //! wrote is removed or overwritten; an expression already present is not
 //! added twice, which makes the mutation idempotent.
+//!
+//! The GPU resource is the one the operator requests ([`workload::gpu_resource`]):
+//! requesting another on top would make the pod need both.
 
 use std::collections::BTreeMap;
 
@@ -16,8 +19,15 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use crate::hardware::HardwareProfile;
 use crate::performer::{HardwareRequirements, PerformerSpec};
+use crate::workload;
 
-pub(super) fn apply(spec: &mut PerformerSpec, profile: &HardwareProfile) {
+/// Adds GPU resources and toleration to `spec`, and the hardware's node
+/// expressions to `node_affinity` (created when there is none).
+pub(super) fn apply(
+    spec: &mut PerformerSpec,
+    node_affinity: &mut Option<NodeAffinity>,
+    profile: &HardwareProfile,
+) {
     let Some(hardware) = spec.hardware_requirements.clone() else {
         return;
     };
@@ -25,7 +35,7 @@ pub(super) fn apply(spec: &mut PerformerSpec, profile: &HardwareProfile) {
     if gpu_count > 0 {
         add_gpu_resources(
             spec.resources.get_or_insert_with(Default::default),
-            profile,
+            &workload::gpu_resource(hardware.gpu_type.as_deref()),
             gpu_count,
         );
         let scheduling = spec.scheduling.get_or_insert_with(Default::default);
@@ -35,22 +45,10 @@ pub(super) fn apply(spec: &mut PerformerSpec, profile: &HardwareProfile) {
     if expressions.is_empty() {
         return;
     }
-    let scheduling = spec.scheduling.get_or_insert_with(Default::default);
     add_required_expressions(
-        scheduling
-            .node_affinity
-            .get_or_insert_with(Default::default),
+        node_affinity.get_or_insert_with(Default::default),
         &expressions,
     );
-    // The upstream operator also accepts a full core affinity; when the user
-    // wrote node affinity there, it must carry the hardware terms as well.
-    if let Some(node_affinity) = scheduling
-        .affinity
-        .as_mut()
-        .and_then(|a| a.node_affinity.as_mut())
-    {
-        add_required_expressions(node_affinity, &expressions);
-    }
 }
 
 /// The node-label expressions every node running this performer must match.
@@ -111,19 +109,14 @@ fn add_required_expressions(affinity: &mut NodeAffinity, expressions: &[NodeSele
 /// Adds the GPU count to requests and limits where the user did not set it.
 /// Kubernetes requires an extended resource's request and limit to be equal,
 /// so a value the user gave on one side is mirrored to the other.
-fn add_gpu_resources(
-    resources: &mut ResourceRequirements,
-    profile: &HardwareProfile,
-    gpu_count: i32,
-) {
-    let name = &profile.gpu_resource;
+fn add_gpu_resources(resources: &mut ResourceRequirements, name: &str, gpu_count: i32) {
     let user_value = [&resources.requests, &resources.limits]
         .into_iter()
         .find_map(|map| map.as_ref().and_then(|m| m.get(name)).cloned());
     let value = user_value.unwrap_or_else(|| Quantity(gpu_count.to_string()));
     for map in [&mut resources.requests, &mut resources.limits] {
         map.get_or_insert_with(BTreeMap::new)
-            .entry(name.clone())
+            .entry(name.to_string())
             .or_insert_with(|| value.clone());
     }
 }

@@ -1,9 +1,13 @@
 //! Defaults and hardware scheduling, as pure functions from an object to the
 //! mutated object. The webhook's patch is the JSON diff of the two
-//! ([`crate::patch`]), so it only ever adds what is missing.
+//! ([`crate::patch`]), so it only ever adds what is missing, and the
+//! mirrors that narrower writers may have dropped ([`node_affinity`],
+//! [`executor_label`]).
 
 mod defaults;
+mod executor_label;
 mod hardware;
+mod node_affinity;
 
 use crate::executor::HourglassExecutor;
 use crate::hardware::HardwareProfile;
@@ -14,7 +18,7 @@ use crate::scheduling::SchedulingConfig;
 #[derive(Clone, Copy, Debug)]
 pub struct MutationContext<'a> {
     pub profile: &'a HardwareProfile,
-    /// `kubernetes.defaultScheduling` of the executor named by `executorRef`, when it exists.
+    /// `kubernetes.defaultScheduling` of the executor the performer names, when it exists.
     pub executor_scheduling: Option<&'a SchedulingConfig>,
 }
 
@@ -25,11 +29,18 @@ pub fn mutate_executor(executor: &HourglassExecutor) -> HourglassExecutor {
     mutated
 }
 
-/// Fills in the performer's defaults, inherits the executor's default
-/// scheduling when the performer sets none, and turns hardware requirements
-/// into resources, tolerations and required node affinity.
-pub fn mutate_performer(performer: &Performer, context: &MutationContext<'_>) -> Performer {
+/// Fills in the performer's defaults, restores `executorRef` from its label
+/// (or labels it), inherits the executor's default scheduling when the
+/// performer sets none, turns hardware requirements into resources,
+/// tolerations and required node affinity, and writes node affinity where
+/// both operators read it. `old` is the stored object on UPDATE.
+pub fn mutate_performer(
+    performer: &Performer,
+    old: Option<&Performer>,
+    context: &MutationContext<'_>,
+) -> Performer {
     let mut mutated = performer.clone();
+    executor_label::mirror(&mut mutated);
     let spec = &mut mutated.spec;
     defaults::performer(spec);
     if let Some(inherited) = context.executor_scheduling
@@ -38,6 +49,14 @@ pub fn mutate_performer(performer: &Performer, context: &MutationContext<'_>) ->
     {
         spec.scheduling = Some(inherited.clone());
     }
-    hardware::apply(spec, context.profile);
+    let old_scheduling = old.and_then(|old| old.spec.scheduling.as_ref());
+    let mut node_affinity = node_affinity::truth(spec.scheduling.as_ref(), old_scheduling);
+    hardware::apply(spec, &mut node_affinity, context.profile);
+    if let Some(node_affinity) = node_affinity {
+        node_affinity::place(
+            spec.scheduling.get_or_insert_with(Default::default),
+            node_affinity,
+        );
+    }
     mutated
 }

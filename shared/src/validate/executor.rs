@@ -8,7 +8,7 @@ use crate::formats::{endpoint, ethereum, names};
 use crate::violation::{FieldPath, Verdict, abbreviate};
 
 use super::common::{check_image, check_pull_secrets, check_resources, require_non_empty};
-use super::scheduling::check_scheduling;
+use super::scheduling::{check_node_selector, check_scheduling, check_tolerations};
 
 /// Every violation and warning for an executor; `old` is the stored object on UPDATE.
 pub fn validate_executor(new: &HourglassExecutor, _old: Option<&HourglassExecutor>) -> Verdict {
@@ -40,11 +40,12 @@ pub fn validate_executor(new: &HourglassExecutor, _old: Option<&HourglassExecuto
     if let Some(secrets) = &spec.image_pull_secrets {
         check_pull_secrets(&mut verdict, &path.child("imagePullSecrets"), secrets);
     }
-    let top_level_scheduling = crate::SchedulingConfig {
-        tolerations: spec.tolerations.clone(),
-        ..Default::default()
-    };
-    check_scheduling(&mut verdict, &path, &top_level_scheduling);
+    if let Some(selector) = &spec.node_selector {
+        check_node_selector(&mut verdict, &path.child("nodeSelector"), selector);
+    }
+    if let Some(tolerations) = &spec.tolerations {
+        check_tolerations(&mut verdict, &path.child("tolerations"), tolerations);
+    }
     verdict
 }
 

@@ -1,6 +1,7 @@
 //! The documented rules, one entry point per kind. Each returns every
 //! violation at once, with its field path, plus the warnings.
 
+mod affinity;
 mod common;
 mod executor;
 mod performer;

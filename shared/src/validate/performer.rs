@@ -1,9 +1,13 @@
 //! Rules for Performer.
 
-use crate::constants::{IMAGE_PULL_POLICIES, TEE_TYPES};
+use k8s_openapi::api::core::v1::ResourceRequirements;
+
+use crate::constants::{EXECUTOR_LABEL, IMAGE_PULL_POLICIES, MAX_EXECUTOR_REF_LEN, TEE_TYPES};
+use crate::formats::labels::label_value_problem;
 use crate::formats::{ethereum, names};
 use crate::performer::{HardwareRequirements, Performer, PerformerConfig};
 use crate::violation::{FieldPath, Verdict, abbreviate};
+use crate::workload;
 
 use super::common::{check_image, check_pull_secrets, check_resources, require_non_empty};
 use super::scheduling::check_scheduling;
@@ -13,6 +17,8 @@ pub fn validate_performer(new: &Performer, old: Option<&Performer>) -> Verdict {
     let mut verdict = Verdict::default();
     let spec = &new.spec;
     let path = FieldPath::root("spec");
+
+    check_name(&mut verdict, new);
 
     let avs_path = path.child("avsAddress");
     if require_non_empty(
@@ -64,10 +70,19 @@ pub fn validate_performer(new: &Performer, old: Option<&Performer>) -> Verdict {
         );
     }
 
-    if let Some(executor) = spec.executor_ref.as_deref()
-        && let Some(problem) = names::object_name_problem(executor)
-    {
-        verdict.violation(path.child("executorRef").as_str(), problem);
+    if let Some(executor) = spec.executor_ref.as_deref() {
+        let executor_path = path.child("executorRef");
+        if let Some(problem) = names::object_name_problem(executor) {
+            verdict.violation(executor_path.as_str(), problem);
+        } else if executor.len() > MAX_EXECUTOR_REF_LEN {
+            verdict.violation(
+                executor_path.as_str(),
+                format!(
+                    "is {} characters long; expected at most {MAX_EXECUTOR_REF_LEN}, as it is mirrored into the label {EXECUTOR_LABEL}",
+                    executor.len()
+                ),
+            );
+        }
     }
     if let Some(policy) = spec.image_pull_policy.as_deref()
         && !IMAGE_PULL_POLICIES.contains(&policy)
@@ -88,11 +103,66 @@ pub fn validate_performer(new: &Performer, old: Option<&Performer>) -> Verdict {
     }
     if let Some(hardware) = &spec.hardware_requirements {
         check_hardware(&mut verdict, &path.child("hardwareRequirements"), hardware);
+        check_gpu_resources(&mut verdict, hardware, spec.resources.as_ref());
     }
     if let Some(secrets) = &spec.image_pull_secrets {
         check_pull_secrets(&mut verdict, &path.child("imagePullSecrets"), secrets);
     }
     verdict
+}
+
+/// The operator names its Pod and Service `performer-<name>`; a name that
+/// cannot become a Service name leaves the performer without one, forever.
+/// With `generateName`, the mutating webhook sees the prefix and the
+/// validating one the generated name.
+fn check_name(verdict: &mut Verdict, performer: &Performer) {
+    let metadata = &performer.metadata;
+    let name = metadata.name.as_deref().unwrap_or_default();
+    let generate_name = metadata.generate_name.as_deref().unwrap_or_default();
+    if !name.is_empty() {
+        if let Some(problem) = workload::performer_name_problem(name) {
+            verdict.violation("metadata.name", problem);
+        }
+    } else if !generate_name.is_empty()
+        && let Some(problem) = workload::performer_generate_name_problem(generate_name)
+    {
+        verdict.violation("metadata.generateName", problem);
+    }
+}
+
+/// The operator requests `nvidia.com/<gpuType>` for a typed GPU: say which
+/// nodes that needs, and when the user's own `nvidia.com/gpu` would make
+/// the pod request two kinds of GPU.
+fn check_gpu_resources(
+    verdict: &mut Verdict,
+    hardware: &HardwareRequirements,
+    resources: Option<&ResourceRequirements>,
+) {
+    let gpu_type = hardware.gpu_type.as_deref().filter(|t| !t.is_empty());
+    let (Some(gpu_type), true) = (gpu_type, hardware.gpu_count.unwrap_or(0) > 0) else {
+        return;
+    };
+    if label_value_problem(gpu_type).is_some() {
+        return; // refused by check_hardware
+    }
+    let typed = workload::gpu_resource(Some(gpu_type));
+    verdict.warning(
+        "spec.hardwareRequirements.gpuType",
+        &format!("pods request {typed:?}; nodes must advertise that resource"),
+    );
+    let untyped = workload::UNTYPED_GPU_RESOURCE;
+    let also_untyped = resources.is_some_and(|r| {
+        [&r.requests, &r.limits]
+            .into_iter()
+            .flatten()
+            .any(|section| section.contains_key(untyped))
+    });
+    if also_untyped && typed != untyped {
+        verdict.warning(
+            "spec.resources",
+            &format!("{untyped} is requested besides {typed}; the pod needs nodes with both"),
+        );
+    }
 }
 
 fn check_config(verdict: &mut Verdict, path: &FieldPath, config: &PerformerConfig) {
@@ -135,6 +205,12 @@ fn check_hardware(verdict: &mut Verdict, path: &FieldPath, hardware: &HardwareRe
         verdict.violation(
             path.child("gpuCount").as_str(),
             format!("{gpu_count} is negative; expected 0 or more"),
+        );
+    }
+    if let Some(problem) = hardware.gpu_type.as_deref().and_then(label_value_problem) {
+        verdict.violation(
+            path.child("gpuType").as_str(),
+            format!("{problem}; it is a node label value and part of the resource name nvidia.com/<gpuType>"),
         );
     }
     if gpu_count > 0 && hardware.gpu_type.as_deref().is_none_or(str::is_empty) {
