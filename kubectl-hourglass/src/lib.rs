@@ -16,6 +16,7 @@ pub mod error;
 pub mod input;
 pub mod interrupt;
 pub mod manifests;
+pub mod pods;
 pub mod render;
 pub mod status_lists;
 pub mod view;

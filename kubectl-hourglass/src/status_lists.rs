@@ -15,7 +15,10 @@
 //! - reads performers into a summary of the fields it shows (names,
 //!   creation time, image, version, executor, status), skipping scheduling,
 //!   config and `managedFields`, then fills a `Performer` with only those.
-//! - sends both lists at once.
+//! - lists the performers' pods the same way, into a summary of what the
+//!   judgement reads (`pods.rs`), since a pod says why a performer does not
+//!   run and the operator's status does not.
+//! - sends the three lists at once.
 
 use kube::Resource;
 use kube::api::{ListParams, ObjectList};
@@ -29,18 +32,32 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use crate::api::{executors, list_params};
 use crate::context::Context;
 use crate::error::{CliError, Result};
+use crate::pods::{PodIndex, list_performer_pods};
 
-/// The executors and performers `status` shows, each sorted by namespace and name.
+/// What `status` shows: executors and performers, each sorted by namespace
+/// and name, and the performers' pods (`None` when pods may not be listed).
+pub struct StatusLists {
+    pub executors: Vec<HourglassExecutor>,
+    pub performers: Vec<Performer>,
+    pub pods: Option<PodIndex>,
+}
+
 pub async fn list_for_status(
     ctx: &Context,
     namespace: Option<&str>,
     read: Read,
-) -> Result<(Vec<HourglassExecutor>, Vec<Performer>)> {
+) -> Result<StatusLists> {
     let params = read.params(ctx);
-    futures::try_join!(
+    let (executors, performers, pods) = futures::try_join!(
         list_executors(ctx, namespace, &params),
-        list_performers(ctx, namespace, &params)
-    )
+        list_performers(ctx, namespace, &params),
+        list_performer_pods(ctx, namespace, &params),
+    )?;
+    Ok(StatusLists {
+        executors,
+        performers,
+        pods,
+    })
 }
 
 /// How fresh a listing must be.
@@ -118,7 +135,11 @@ pub struct PerformerSummary {
 struct SummaryMetadata {
     name: Option<String>,
     namespace: Option<String>,
+    /// To tell the performer's own pod from a namesake's.
+    uid: Option<String>,
     creation_timestamp: Option<Time>,
+    /// The executor label stands in for a dropped `executorRef`.
+    labels: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -151,7 +172,9 @@ impl PerformerSummary {
         performer.metadata = ObjectMeta {
             name: self.metadata.name,
             namespace: self.metadata.namespace,
+            uid: self.metadata.uid,
             creation_timestamp: self.metadata.creation_timestamp,
+            labels: self.metadata.labels,
             ..ObjectMeta::default()
         };
         performer.status = self.status;

@@ -1,11 +1,16 @@
 //! View models: what the tables, `status` and `describe` show, computed
 //! from the objects without any I/O, so the renderers only lay them out.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
 
+use hourglass_shared::status::{PerformerHealth, unhealthy_conditions};
 use hourglass_shared::{HourglassExecutor, Performer};
+
+pub use hourglass_shared::status::ConditionView;
+
+use crate::pods::PodIndex;
 
 /// kubectl's `HumanDuration`: `42s`, `5m12s`, `15m`, `3h4m`, `2d3h`, `45d`, `2y10d`.
 pub fn human_duration(seconds: i64) -> String {
@@ -137,30 +142,35 @@ pub struct PerformerRow {
     pub image: String,
     pub version: String,
     pub phase: String,
+    pub ready: String,
+    /// Why it is not healthy, in one word (ImagePullBackOff, NoPod, ...).
+    pub reason: String,
     pub endpoint: String,
     pub age: String,
     // wide
-    pub ready: String,
     pub executor: String,
     pub pod: String,
     pub hardware: String,
 }
 
 impl PerformerRow {
-    pub fn from(performer: &Performer, now: Timestamp) -> Self {
+    /// `pods`: the performer pods listed, or `None` when pods were not read.
+    pub fn from(performer: &Performer, pods: Option<&PodIndex>, now: Timestamp) -> Self {
         let status = performer.status.as_ref();
         let spec = &performer.spec;
+        let health = PerformerHealth::judge(performer, pods.map(|pods| pods.pod_of(performer)));
         PerformerRow {
             namespace: text(performer.metadata.namespace.as_deref()),
             name: text(performer.metadata.name.as_deref()),
             avs: spec.avs_address.clone(),
             image: spec.image.clone(),
             version: text(spec.version.as_deref()),
-            phase: text(status.and_then(|s| s.phase.as_deref())),
+            phase: health.phase.clone(),
+            ready: health.ready.to_string(),
+            reason: health.reason.clone(),
             endpoint: text(status.and_then(|s| s.grpc_endpoint.as_deref())),
             age: age(performer.metadata.creation_timestamp.as_ref(), now),
-            ready: performer_ready(performer).to_string(),
-            executor: text(spec.executor_ref.as_deref()),
+            executor: text(performer.executor_name()),
             pod: text(status.and_then(|s| s.pod_name.as_deref())),
             hardware: hardware_summary(performer),
         }
@@ -188,57 +198,6 @@ fn hardware_summary(performer: &Performer) -> String {
     parts.join(",")
 }
 
-fn condition<'a>(conditions: Option<&'a Vec<Condition>>, type_: &str) -> Option<&'a Condition> {
-    conditions?.iter().find(|c| c.type_ == type_)
-}
-
-/// Ready as the operator reports it: `status.ready`, or `Available=True`.
-pub fn performer_ready(performer: &Performer) -> bool {
-    let status = performer.status.as_ref();
-    status.and_then(|s| s.ready) == Some(true)
-        || condition(status.and_then(|s| s.conditions.as_ref()), "Available")
-            .is_some_and(|c| c.status == "True")
-}
-
-/// A condition worth showing in `status` because it is not healthy.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ConditionView {
-    #[serde(rename = "type")]
-    pub type_: String,
-    pub status: String,
-    pub reason: String,
-    pub message: String,
-}
-
-const FAILURE_REASONS: &[&str] = &["ImagePullFailed", "SchedulingFailed"];
-
-/// The conditions that are not healthy: Available not True, Degraded or
-/// Progressing True, or any condition with a failure reason.
-pub fn unhealthy_conditions(conditions: Option<&Vec<Condition>>) -> Vec<ConditionView> {
-    let mut out: Vec<ConditionView> = conditions
-        .map(|list| list.as_slice())
-        .unwrap_or_default()
-        .iter()
-        .filter(|c| {
-            let bad = match c.type_.as_str() {
-                "Available" => c.status != "True",
-                "Degraded" | "Progressing" => c.status == "True",
-                _ => false,
-            };
-            bad || FAILURE_REASONS.contains(&c.reason.as_str())
-        })
-        .map(|c| ConditionView {
-            type_: c.type_.clone(),
-            status: c.status.clone(),
-            reason: c.reason.clone(),
-            message: c.message.clone(),
-        })
-        .collect();
-    out.sort_by(|a, b| a.type_.cmp(&b.type_));
-    out
-}
-
 /// `status`: executors with their performers, and what is not healthy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -260,6 +219,10 @@ pub struct ExecutorStatus {
     pub last_config_update: String,
     pub last_config_update_age: String,
     pub age: String,
+    /// False when nothing has written the executor's status: the upstream
+    /// Hourglass operator has no HourglassExecutor controller (it was
+    /// removed upstream), so such an executor is shown, not judged.
+    pub reconciled: bool,
     pub healthy: bool,
     pub problems: Vec<String>,
     pub conditions: Vec<ConditionView>,
@@ -273,6 +236,8 @@ pub struct PerformerStatus {
     pub executor: String,
     pub phase: String,
     pub ready: bool,
+    /// Why it is not healthy, in one word; empty when healthy.
+    pub reason: String,
     pub image: String,
     pub version: String,
     pub endpoint: String,
@@ -280,17 +245,6 @@ pub struct PerformerStatus {
     pub healthy: bool,
     pub problems: Vec<String>,
     pub conditions: Vec<ConditionView>,
-}
-
-fn condition_problem(c: &ConditionView) -> String {
-    let mut line = format!("{}={}", c.type_, c.status);
-    if !c.reason.is_empty() {
-        line.push_str(&format!(" ({})", c.reason));
-    }
-    if !c.message.is_empty() {
-        line.push_str(&format!(": {}", c.message));
-    }
-    line
 }
 
 impl ExecutorStatus {
@@ -304,16 +258,23 @@ impl ExecutorStatus {
             .unwrap_or(hourglass_shared::constants::DEFAULT_REPLICAS);
         let last = status.and_then(|s| s.last_config_update.as_ref());
         let conditions = unhealthy_conditions(status.and_then(|s| s.conditions.as_ref()));
+        let reconciled = status.is_some_and(|s| s != &Default::default());
         let mut problems = Vec::new();
-        if phase != "Running" {
-            problems.push(phase_problem(&phase));
+        if reconciled {
+            if phase != "Running" {
+                problems.push(if phase.is_empty() {
+                    "no phase reported yet".to_string()
+                } else {
+                    format!("phase is {phase}, not Running")
+                });
+            }
+            if ready_replicas < desired_replicas {
+                problems.push(format!(
+                    "{ready_replicas}/{desired_replicas} replicas ready"
+                ));
+            }
+            problems.extend(conditions.iter().map(ConditionView::problem));
         }
-        if ready_replicas < desired_replicas {
-            problems.push(format!(
-                "{ready_replicas}/{desired_replicas} replicas ready"
-            ));
-        }
-        problems.extend(conditions.iter().map(condition_problem));
         ExecutorStatus {
             namespace: text(executor.metadata.namespace.as_deref()),
             name: text(executor.metadata.name.as_deref()),
@@ -323,48 +284,33 @@ impl ExecutorStatus {
             last_config_update: last.map(|t| t.0.to_string()).unwrap_or_default(),
             last_config_update_age: last.map(|t| age(Some(t), now)).unwrap_or_default(),
             age: age(executor.metadata.creation_timestamp.as_ref(), now),
+            reconciled,
             healthy: problems.is_empty(),
             problems,
             conditions,
         }
-    }
-}
-
-fn phase_problem(phase: &str) -> String {
-    if phase.is_empty() {
-        "no phase reported yet (is the operator running?)".to_string()
-    } else {
-        format!("phase is {phase}, not Running")
     }
 }
 
 impl PerformerStatus {
-    pub fn from(performer: &Performer, now: Timestamp) -> Self {
+    /// `pods`: the performer pods listed, or `None` when pods were not read.
+    pub fn from(performer: &Performer, pods: Option<&PodIndex>, now: Timestamp) -> Self {
         let status = performer.status.as_ref();
-        let phase = text(status.and_then(|s| s.phase.as_deref()));
-        let ready = performer_ready(performer);
-        let conditions = unhealthy_conditions(status.and_then(|s| s.conditions.as_ref()));
-        let mut problems = Vec::new();
-        if phase != "Running" {
-            problems.push(phase_problem(&phase));
-        }
-        if !ready {
-            problems.push("not ready".to_string());
-        }
-        problems.extend(conditions.iter().map(condition_problem));
+        let health = PerformerHealth::judge(performer, pods.map(|pods| pods.pod_of(performer)));
         PerformerStatus {
             namespace: text(performer.metadata.namespace.as_deref()),
             name: text(performer.metadata.name.as_deref()),
-            executor: text(performer.spec.executor_ref.as_deref()),
-            phase,
-            ready,
+            executor: text(performer.executor_name()),
+            healthy: health.healthy(),
+            phase: health.phase,
+            ready: health.ready,
+            reason: health.reason,
             image: performer.spec.image.clone(),
             version: text(performer.spec.version.as_deref()),
             endpoint: text(status.and_then(|s| s.grpc_endpoint.as_deref())),
             age: age(performer.metadata.creation_timestamp.as_ref(), now),
-            healthy: problems.is_empty(),
-            problems,
-            conditions,
+            problems: health.problems,
+            conditions: health.conditions,
         }
     }
 }
@@ -372,9 +318,11 @@ impl PerformerStatus {
 impl StatusView {
     /// Executors by namespace and name; performers grouped under their
     /// executor (in the executors' order), then those with no listed executor.
+    /// `pods`: the performer pods listed, or `None` when pods were not read.
     pub fn build(
         executors: &[HourglassExecutor],
         performers: &[Performer],
+        pods: Option<&PodIndex>,
         now: Timestamp,
     ) -> Self {
         let mut executor_views: Vec<ExecutorStatus> = executors
@@ -390,7 +338,7 @@ impl StatusView {
         };
         let mut performer_views: Vec<PerformerStatus> = performers
             .iter()
-            .map(|p| PerformerStatus::from(p, now))
+            .map(|p| PerformerStatus::from(p, pods, now))
             .collect();
         performer_views.sort_by(|a, b| {
             (position(a), &a.namespace, &a.name).cmp(&(position(b), &b.namespace, &b.name))

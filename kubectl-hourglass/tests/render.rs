@@ -4,8 +4,10 @@ mod common;
 
 use common::*;
 use kubectl_hourglass::commands::status::{StatusOutput, render};
+use kubectl_hourglass::pods::PodIndex;
 use kubectl_hourglass::render::table;
 use kubectl_hourglass::view::{ExecutorRow, PerformerRow, StatusView};
+use serde_json::json;
 
 fn text(f: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
     let mut out = Vec::new();
@@ -27,14 +29,16 @@ fn performers_table() {
         ),
         performer("minimal", "", "myavs/performer:v1", 312),
     ];
+    // The complex performer's pod runs; the minimal one has none.
+    let pods = PodIndex::new([ready_pod(&performers[0])]);
     let rows: Vec<PerformerRow> = performers
         .iter()
-        .map(|p| PerformerRow::from(p, now()))
+        .map(|p| PerformerRow::from(p, Some(&pods), now()))
         .collect();
     let expected = "\
-NAME                AVS                                          IMAGE                    VERSION   PHASE     ENDPOINT                                                 AGE
-complex-performer   0x1234567890abcdef1234567890abcdef12345678   myavs/performer:v2.0.0   v2.0.0    Running   performer-complex-performer.avs.svc.cluster.local:9090   2d3h
-minimal             0x1234567890abcdef1234567890abcdef12345678   myavs/performer:v1       v1                                                                           5m12s
+NAME                AVS                                          IMAGE                    VERSION   PHASE     READY   REASON   ENDPOINT                                                 AGE
+complex-performer   0x1234567890abcdef1234567890abcdef12345678   myavs/performer:v2.0.0   v2.0.0    Running   true             performer-complex-performer.avs.svc.cluster.local:9090   2d3h
+minimal             0x1234567890abcdef1234567890abcdef12345678   myavs/performer:v1       v1                  false   NoPod                                                             5m12s
 ";
     assert_eq!(
         text(|w| table::performers(w, &rows, false, false, false)),
@@ -76,12 +80,19 @@ fn status_table_lists_what_is_not_healthy() {
         ]),
         ..Default::default()
     });
+    let alpha = running(performer("alpha", "main", "myavs/a:v1", 90), 1);
+    let pulling = pod(
+        &failing,
+        "myavs/b:v1",
+        json!({"phase": "Pending", "containerStatuses": [{"name": "performer", "image": "myavs/b:v1",
+            "imageID": "", "ready": false, "restartCount": 0,
+            "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image \"myavs/b:v1\""}}}]}),
+    );
+    let pods = PodIndex::new([ready_pod(&alpha), pulling]);
     let view = StatusView::build(
         &[executor("main", 2, 2, "Running", 86400 * 3)],
-        &[
-            running(performer("alpha", "main", "myavs/a:v1", 90), 1),
-            failing,
-        ],
+        &[alpha, failing],
+        Some(&pods),
         now(),
     );
     assert!(!view.healthy);
@@ -89,13 +100,12 @@ fn status_table_lists_what_is_not_healthy() {
 EXECUTOR   PHASE     READY   LAST CONFIG UPDATE   AGE
 main       Running   2/2     5m12s                3d
 
-PERFORMER   EXECUTOR   PHASE     READY   IMAGE        VERSION   ENDPOINT                                     AGE
-alpha       main       Running   true    myavs/a:v1   v1        performer-alpha.avs.svc.cluster.local:9090   90s
-beta        main       Pending   false   myavs/b:v1   v1                                                     10m
+PERFORMER   EXECUTOR   PHASE     READY   REASON             IMAGE        VERSION   ENDPOINT                                     AGE
+alpha       main       Running   true                       myavs/a:v1   v1        performer-alpha.avs.svc.cluster.local:9090   90s
+beta        main       Pending   false   ImagePullBackOff   myavs/b:v1   v1                                                     10m
 
 Not healthy:
-  performer/beta: phase is Pending, not Running
-  performer/beta: not ready
+  performer/beta: pod performer-beta: ImagePullBackOff: Back-off pulling image \"myavs/b:v1\"
   performer/beta: Available=False (ImagePullFailed): Back-off pulling image myavs/b:v1
 ";
     assert_eq!(render(&view, None, false, false).unwrap(), expected);
@@ -103,9 +113,12 @@ Not healthy:
 
 #[test]
 fn healthy_status_and_json() {
+    let alpha = running(performer("alpha", "main", "myavs/a:v1", 60), 1);
+    let pods = PodIndex::new([ready_pod(&alpha)]);
     let view = StatusView::build(
         &[executor("main", 1, 1, "Running", 60)],
-        &[running(performer("alpha", "main", "myavs/a:v1", 60), 1)],
+        &[alpha],
+        Some(&pods),
         now(),
     );
     assert!(view.healthy);
@@ -119,11 +132,11 @@ fn healthy_status_and_json() {
                 "namespace": "avs", "name": "main", "phase": "Running",
                 "readyReplicas": 1, "desiredReplicas": 1,
                 "lastConfigUpdate": ago(312), "lastConfigUpdateAge": "5m12s",
-                "age": "60s", "healthy": true, "problems": [], "conditions": []
+                "age": "60s", "reconciled": true, "healthy": true, "problems": [], "conditions": []
             }],
             "performers": [{
                 "namespace": "avs", "name": "alpha", "executor": "main", "phase": "Running",
-                "ready": true, "image": "myavs/a:v1", "version": "v1",
+                "ready": true, "reason": "", "image": "myavs/a:v1", "version": "v1",
                 "endpoint": "performer-alpha.avs.svc.cluster.local:9090", "age": "60s",
                 "healthy": true, "problems": [], "conditions": []
             }]
@@ -150,7 +163,9 @@ fn degraded_and_unreported_are_unhealthy() {
             "service has no endpoints",
             1,
         ));
-    let view = StatusView::build(&[], &[degraded, performer("fresh", "", "x/y:v1", 5)], now());
+    let pods = PodIndex::new([ready_pod(&degraded)]);
+    let fresh = performer("fresh", "", "x/y:v1", 5);
+    let view = StatusView::build(&[], &[degraded, fresh.clone()], Some(&pods), now());
     assert!(!view.healthy);
     assert_eq!(
         view.performers[0].problems,
@@ -158,9 +173,36 @@ fn degraded_and_unreported_are_unhealthy() {
     );
     assert_eq!(
         view.performers[1].problems,
+        ["no pod performer-fresh (is the Hourglass operator running?)"]
+    );
+    // Without pods to look at, only the operator's report counts.
+    let blind = StatusView::build(&[], &[fresh], None, now());
+    assert_eq!(
+        blind.performers[0].problems,
         [
-            "no phase reported yet (is the operator running?)",
+            "no phase reported yet (is the Hourglass operator running?)",
             "not ready"
         ]
+    );
+}
+
+// The upstream operator reconciles performers only: an executor nobody
+// writes status for is shown, not judged.
+#[test]
+fn an_executor_without_status_is_shown_not_judged() {
+    let mut quiet = executor("main", 1, 0, "", 60);
+    quiet.status = None;
+    let alpha = running(performer("alpha", "main", "myavs/a:v1", 60), 1);
+    let pods = PodIndex::new([ready_pod(&alpha)]);
+    let view = StatusView::build(&[quiet], &[alpha], Some(&pods), now());
+    assert!(view.healthy, "{view:?}");
+    assert!(!view.executors[0].reconciled);
+    let table = render(&view, None, false, false).unwrap();
+    assert!(table.contains("main       "), "{table}");
+    assert!(
+        table.ends_with(
+            "Executors without status are shown, not judged: the Hourglass operator has no executor controller.\n"
+        ),
+        "{table}"
     );
 }

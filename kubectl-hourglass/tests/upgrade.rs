@@ -1,18 +1,15 @@
-//! The pure parts of `performer upgrade`: when a performer counts as
-//! running the new image, which refusals are worth retrying, and the restore
-//! command printed when a rollback cannot land. Everything the apiserver takes
+//! The pure parts of `performer upgrade`: which refusals are worth
+//! retrying, and the restore command printed when a rollback cannot land
+//! (when a performer counts as running the new image is
+//! `shared::status::judge_upgrade`, tested there). Everything the apiserver takes
 //! part in (conflicts, dry-run, other writers, waiting, rollback, a webhook
 //! outage) is proven against a real one in `tests/tests/plugin_upgrade.rs`
 //! and `tests/tests/upgrade_webhook_outage.rs`.
 
-mod common;
-
 use kube::core::Status;
 use serde_json::json;
 
-use kubectl_hourglass::commands::performer_upgrade::{
-    Observation, Target, may_pass, observe, restore_command,
-};
+use kubectl_hourglass::commands::performer_upgrade::{Target, may_pass, restore_command};
 
 /// What the apiserver answers when a webhook with failurePolicy Fail is down.
 fn webhook_down() -> kube::Error {
@@ -29,38 +26,6 @@ fn api_error(code: u16, reason: &str, message: &str) -> kube::Error {
     }))
     .unwrap();
     kube::Error::Api(Box::new(status))
-}
-
-#[test]
-fn running_means_the_new_generation_is_available() {
-    let old = common::running(common::performer("p", "main", "avs/p:v2", 60), 1);
-    // Running and ready, but observed for generation 1: the old pod.
-    assert!(matches!(
-        observe(&old, "avs/p:v2", 2),
-        Observation::Waiting(_)
-    ));
-    let new = common::running(common::performer("p", "main", "avs/p:v2", 60), 2);
-    assert_eq!(observe(&new, "avs/p:v2", 2), Observation::Done);
-    assert_eq!(
-        observe(&new, "avs/p:v3", 2),
-        Observation::Replaced("avs/p:v2".to_string())
-    );
-    let mut failing = common::performer("p", "main", "avs/p:v2", 60);
-    failing.status = Some(hourglass_shared::performer::PerformerStatus {
-        phase: Some("Pending".to_string()),
-        conditions: Some(vec![common::condition(
-            "Available",
-            "False",
-            "ImagePullFailed",
-            "no such image",
-            2,
-        )]),
-        ..Default::default()
-    });
-    assert_eq!(
-        observe(&failing, "avs/p:v2", 2),
-        Observation::Failed("Available (ImagePullFailed): no such image".to_string())
-    );
 }
 
 #[test]

@@ -18,6 +18,7 @@ pub mod performer;
 pub mod references;
 pub mod review;
 pub mod scheduling;
+pub mod status;
 pub mod validate;
 pub mod violation;
 pub mod workload;

@@ -1,5 +1,6 @@
 //! `get executors|performers [NAME]` with `-o wide|json|yaml|name`.
 
+use kube::api::ListParams;
 use serde_json::Value;
 
 use hourglass_shared::object::ObjectKind;
@@ -8,6 +9,7 @@ use crate::api::{self, no_resources, parse_kind};
 use crate::cli::ObjectOutput;
 use crate::context::Context;
 use crate::error::{CliError, Result};
+use crate::pods::list_performer_pods;
 use crate::render::{structured, table};
 use crate::view::{ExecutorRow, PerformerRow};
 
@@ -73,7 +75,20 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
                 .iter()
                 .filter_map(|v| serde_json::from_value(v.clone()).ok())
                 .collect();
-            let rows = typed.iter().map(|p| PerformerRow::from(p, now)).collect();
+            // The table judges each performer from its pod, as `status` does.
+            let table = !matches!(
+                args.output,
+                Some(GetOutput::Json | GetOutput::Yaml | GetOutput::Name)
+            );
+            let pods = if table && !typed.is_empty() {
+                list_performer_pods(ctx, namespace.as_deref(), &ListParams::default()).await?
+            } else {
+                None
+            };
+            let rows = typed
+                .iter()
+                .map(|p| PerformerRow::from(p, pods.as_ref(), now))
+                .collect();
             (items, Vec::new(), rows)
         }
     };

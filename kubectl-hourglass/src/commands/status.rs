@@ -4,20 +4,22 @@
 use std::io::Write;
 use std::time::Duration;
 
+use hourglass_shared::Performer;
 use hourglass_shared::constants::{EXECUTOR_PLURAL, PERFORMER_PLURAL};
-use hourglass_shared::{HourglassExecutor, Performer};
 
 use crate::api::{self, no_resources};
 use crate::context::Context;
 use crate::error::{CliError, EXIT_UNHEALTHY, Result};
 use crate::interrupt::Interrupt;
+use crate::pods::{PodIndex, list_performer_pods};
 use crate::render::{structured, table};
-use crate::status_lists::{Read, list_for_status};
+use crate::status_lists::{Read, StatusLists, list_for_status};
 use crate::view::StatusView;
 
 pub const AFTER_HELP: &str = "\
 Exit codes:
-  0  every executor and performer shown is healthy (phase Running, ready, no bad condition)
+  0  every performer shown is healthy (its pod runs the spec's image and is ready, the
+     operator reports it ready, no bad condition), and so is every executor with a status
   1  the command failed (bad flags, API error, not found)
   2  something is not ready or degraded
 
@@ -59,18 +61,22 @@ pub async fn gather(
         ctx.list_namespace().await
     };
     let ns = namespace.as_deref();
-    let (executors, performers): (Vec<HourglassExecutor>, Vec<Performer>) = match name {
+    let lists = match name {
         None => list_for_status(ctx, ns, read).await?,
         Some(name) => {
             let client = ctx.client().await?;
             match api::executors(client.clone(), ns).get(name).await {
                 Ok(executor) => {
-                    let performers = api::list_performers(ctx, ns)
+                    let performers: Vec<Performer> = api::list_performers(ctx, ns)
                         .await?
                         .into_iter()
-                        .filter(|p| p.spec.executor_ref.as_deref() == Some(name))
+                        .filter(|p| p.executor_name() == Some(name))
                         .collect();
-                    (vec![executor], performers)
+                    StatusLists {
+                        executors: vec![executor],
+                        pods: pods_for(ctx, ns, &performers).await?,
+                        performers,
+                    }
                 }
                 Err(executor_error) => {
                     let executor_error = CliError::from_kube_for(EXECUTOR_PLURAL, executor_error);
@@ -78,7 +84,14 @@ pub async fn gather(
                         return Err(executor_error);
                     }
                     match api::performers(client, ns).get(name).await {
-                        Ok(performer) => (Vec::new(), vec![performer]),
+                        Ok(performer) => {
+                            let performers = vec![performer];
+                            StatusLists {
+                                executors: Vec::new(),
+                                pods: pods_for(ctx, ns, &performers).await?,
+                                performers,
+                            }
+                        }
                         Err(e) => {
                             let performer_error = CliError::from_kube_for(PERFORMER_PLURAL, e);
                             return Err(if performer_error.is_not_found() {
@@ -92,10 +105,25 @@ pub async fn gather(
             }
         }
     };
-    Ok((
-        StatusView::build(&executors, &performers, ctx.now()),
-        namespace,
-    ))
+    let view = StatusView::build(
+        &lists.executors,
+        &lists.performers,
+        lists.pods.as_ref(),
+        ctx.now(),
+    );
+    Ok((view, namespace))
+}
+
+/// The pods of a few performers named on the command line.
+async fn pods_for(
+    ctx: &Context,
+    namespace: Option<&str>,
+    performers: &[Performer],
+) -> Result<Option<PodIndex>> {
+    if performers.is_empty() {
+        return Ok(Some(PodIndex::default()));
+    }
+    list_performer_pods(ctx, namespace, &kube::api::ListParams::default()).await
 }
 
 /// The text `status` prints for a view.

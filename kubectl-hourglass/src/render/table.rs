@@ -73,6 +73,13 @@ fn phase_color(phase: &str) -> Option<Color> {
     }
 }
 
+fn reason_cell(reason: &str) -> Styled {
+    Styled {
+        text: reason.to_string(),
+        color: (!reason.is_empty()).then_some(Color::Yellow),
+    }
+}
+
 fn phase_cell(phase: &str) -> Styled {
     Styled {
         text: phase.to_string(),
@@ -131,10 +138,10 @@ pub fn performers(
         headers.push("namespace");
     }
     headers.extend([
-        "name", "avs", "image", "version", "phase", "endpoint", "age",
+        "name", "avs", "image", "version", "phase", "ready", "reason", "endpoint", "age",
     ]);
     if wide {
-        headers.extend(["ready", "executor", "pod", "hardware"]);
+        headers.extend(["executor", "pod", "hardware"]);
     }
     let body = rows
         .iter()
@@ -148,10 +155,11 @@ pub fn performers(
             cells.push(row.image.as_str().into());
             cells.push(row.version.as_str().into());
             cells.push(phase_cell(&row.phase));
+            cells.push(row.ready.as_str().into());
+            cells.push(reason_cell(&row.reason));
             cells.push(row.endpoint.as_str().into());
             cells.push(row.age.as_str().into());
             if wide {
-                cells.push(row.ready.as_str().into());
                 cells.push(row.executor.as_str().into());
                 cells.push(row.pod.as_str().into());
                 cells.push(row.hardware.as_str().into());
@@ -187,13 +195,17 @@ pub fn status(
                 }
                 cells.push(e.name.as_str().into());
                 cells.push(phase_cell(&e.phase));
-                cells.push(Styled {
-                    text: format!("{}/{}", e.ready_replicas, e.desired_replicas),
-                    color: Some(if e.ready_replicas >= e.desired_replicas {
-                        Color::Green
-                    } else {
-                        Color::Yellow
-                    }),
+                cells.push(if e.reconciled {
+                    Styled {
+                        text: format!("{}/{}", e.ready_replicas, e.desired_replicas),
+                        color: Some(if e.ready_replicas >= e.desired_replicas {
+                            Color::Green
+                        } else {
+                            Color::Yellow
+                        }),
+                    }
+                } else {
+                    "-".into()
                 });
                 cells.push(e.last_config_update_age.as_str().into());
                 cells.push(e.age.as_str().into());
@@ -216,6 +228,7 @@ pub fn status(
             "executor",
             "phase",
             "ready",
+            "reason",
             "image",
             "version",
             "endpoint",
@@ -236,6 +249,7 @@ pub fn status(
                     text: p.ready.to_string(),
                     color: Some(if p.ready { Color::Green } else { Color::Yellow }),
                 });
+                cells.push(reason_cell(&p.reason));
                 cells.push(p.image.as_str().into());
                 cells.push(p.version.as_str().into());
                 cells.push(p.endpoint.as_str().into());
@@ -271,6 +285,13 @@ pub fn status(
         for problem in problems {
             writeln!(w, "  {problem}")?;
         }
+    }
+    if view.executors.iter().any(|e| !e.reconciled) {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "Executors without status are shown, not judged: the Hourglass operator has no executor controller."
+        )?;
     }
     Ok(())
 }

@@ -89,3 +89,29 @@ pub fn running(mut performer: Performer, generation: i64) -> Performer {
     });
     performer
 }
+
+/// The operator's pod for `performer`, running `image`, in the state the
+/// kubelet reports with `status` (a PodStatus as JSON).
+pub fn pod(
+    performer: &Performer,
+    image: &str,
+    status: serde_json::Value,
+) -> k8s_openapi::api::core::v1::Pod {
+    let name = performer.metadata.name.clone().unwrap();
+    serde_json::from_value(json!({
+        "metadata": {"name": format!("performer-{name}"), "namespace": "avs", "uid": format!("pod-{name}"),
+                     "creationTimestamp": ago(60)},
+        "spec": {"containers": [{"name": "performer", "image": image}]},
+        "status": status,
+    }))
+    .unwrap()
+}
+
+/// A pod Running with Ready=True.
+pub fn ready_pod(performer: &Performer) -> k8s_openapi::api::core::v1::Pod {
+    pod(
+        performer,
+        &performer.spec.image,
+        json!({"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}),
+    )
+}
