@@ -35,6 +35,7 @@ mod kubectl;
 mod kubectl_outcome;
 mod kubernetes_build;
 mod namespace;
+mod operator;
 mod operator_stand_in;
 mod pki;
 mod plugin;
