@@ -31,6 +31,7 @@ mod error;
 mod etcd;
 mod etcd_build;
 mod kubeconfig;
+mod kubelet;
 mod kubectl;
 mod kubectl_outcome;
 mod kubernetes_build;
@@ -53,8 +54,27 @@ pub use etcd::EtcdBinary;
 pub use etcd_build::BUILT_ETCD_VERSION;
 pub use kubectl::{Kubectl, KubectlSource};
 pub use kubectl_outcome::Outcome;
+pub use kubelet::{
+    IMAGE_PULL_BACK_OFF_AFTER, KUBELET_FIELD_MANAGER, NO_GPU_NODE_MESSAGE, PodOutcome, PodPolicy,
+    SimulatedKubelet,
+};
 pub use kubernetes_build::{KubeCommand, ensure_built};
 pub use namespace::{TEMPORARY_LABEL, TestNamespace, with_temp_ns};
+pub use operator::documented_performer::DocumentedPerformer;
+pub use operator::go_quantity::GoQuantity;
+pub use operator::pod::{
+    APP_LABEL, AVS_LABEL, GRPC_PORT_NAME, PERFORMER_CONTAINER, PERFORMER_LABEL, performer_pod_name,
+};
+pub use operator::upstream_performer::{
+    GoResourceRequirements, UpstreamEnvValueFrom, UpstreamEnvVarSource, UpstreamHardwareRequirements,
+    UpstreamPerformer, UpstreamPerformerConfig, UpstreamPerformerSpec, UpstreamPerformerStatus,
+    UpstreamScheduling,
+};
+pub use operator::{
+    DOCUMENTED_DEFAULT_GRPC_PORT, DOCUMENTED_OPERATOR_FIELD_MANAGER, DocumentedOperator,
+    OperatorTiming, PERFORMER_FINALIZER, ReconcileError, UPSTREAM_DEFAULT_GRPC_PORT,
+    UpstreamOperator,
+};
 pub use operator_stand_in::{OPERATOR_FIELD_MANAGER, OperatorStandIn};
 pub use plugin::Plugin;
 pub use process::ChildProcess;

@@ -46,6 +46,15 @@
 //! | running, not ready | False | True | False | PodReady |
 //! | crash-looping, or Failed | False | True | True | PodReady |
 //! | running and ready | True | False | False | PodReady |
+//!
+//! ```no_run
+//! # async fn example(client: kube::Client, namespace: &str) {
+//! use hourglass_e2e::{DocumentedOperator, PodPolicy, SimulatedKubelet};
+//! let _operator = DocumentedOperator::start(client.clone(), namespace);
+//! let _node = SimulatedKubelet::start(client, namespace, PodPolicy::default());
+//! // create performers; their status gets conditions until these are dropped
+//! # }
+//! ```
 
 use k8s_openapi::api::core::v1::{Affinity, Pod, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
@@ -94,6 +103,11 @@ impl DocumentedOperator {
         DocumentedOperator {
             running: controller::spawn(client, namespace, "documented-operator", reconciler),
         }
+    }
+
+    /// The pod it creates for `performer` (before the apiserver's defaults).
+    pub fn pod_for(performer: &DocumentedPerformer) -> Pod {
+        build_pod(&pod_recipe(performer))
     }
 
     /// Reconciles run so far, failed ones included.

@@ -11,16 +11,16 @@
 
 mod controller;
 mod documented;
-pub mod documented_performer;
+pub(crate) mod documented_performer;
 mod go_json;
-pub mod go_quantity;
+pub(crate) mod go_quantity;
 mod owner;
-pub mod pod;
+pub(crate) mod pod;
 mod pod_health;
 mod reconcile_error;
 mod service;
 mod upstream;
-pub mod upstream_performer;
+pub(crate) mod upstream_performer;
 mod work_queue;
 
 pub use controller::OperatorTiming;

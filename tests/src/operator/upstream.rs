@@ -35,6 +35,15 @@
 //! A failed step ends the reconcile with an error, which is logged and
 //! retried with back-off ([`super::work_queue`]); the stand-in keeps
 //! running (e.g. while a webhook refuses its updates).
+//!
+//! ```no_run
+//! # async fn example(client: kube::Client, namespace: &str) {
+//! use hourglass_e2e::{PodPolicy, SimulatedKubelet, UpstreamOperator};
+//! let _operator = UpstreamOperator::start(client.clone(), namespace);
+//! let _node = SimulatedKubelet::start(client, namespace, PodPolicy::default());
+//! // create performers; the stand-in reconciles them until dropped
+//! # }
+//! ```
 
 use std::time::Duration;
 
@@ -86,6 +95,11 @@ impl UpstreamOperator {
         UpstreamOperator {
             running: controller::spawn(client, namespace, "upstream-operator", reconciler),
         }
+    }
+
+    /// The pod it creates for `performer` (before the apiserver's defaults).
+    pub fn pod_for(performer: &UpstreamPerformer) -> Pod {
+        build_pod(&pod_recipe(performer))
     }
 
     /// Reconciles run so far, failed ones included.
