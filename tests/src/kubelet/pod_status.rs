@@ -182,7 +182,6 @@ impl Conditions<'_> {
         let mut condition = json!({
             "type": type_,
             "status": status,
-            "lastProbeTime": null,
             "lastTransitionTime": since,
         });
         if let Some((reason, message)) = reason {
