@@ -31,9 +31,9 @@ mod error;
 mod etcd;
 mod etcd_build;
 mod kubeconfig;
-mod kubelet;
 mod kubectl;
 mod kubectl_outcome;
+mod kubelet;
 mod kubernetes_build;
 mod namespace;
 mod operator;
@@ -66,9 +66,9 @@ pub use operator::pod::{
     APP_LABEL, AVS_LABEL, GRPC_PORT_NAME, PERFORMER_CONTAINER, PERFORMER_LABEL, performer_pod_name,
 };
 pub use operator::upstream_performer::{
-    GoResourceRequirements, UpstreamEnvValueFrom, UpstreamEnvVarSource, UpstreamHardwareRequirements,
-    UpstreamPerformer, UpstreamPerformerConfig, UpstreamPerformerSpec, UpstreamPerformerStatus,
-    UpstreamScheduling,
+    GoResourceRequirements, UpstreamEnvValueFrom, UpstreamEnvVarSource,
+    UpstreamHardwareRequirements, UpstreamPerformer, UpstreamPerformerConfig,
+    UpstreamPerformerSpec, UpstreamPerformerStatus, UpstreamScheduling,
 };
 pub use operator::{
     DOCUMENTED_DEFAULT_GRPC_PORT, DOCUMENTED_OPERATOR_FIELD_MANAGER, DocumentedOperator,

@@ -18,8 +18,7 @@ use hourglass_e2e::{
 };
 use k8s_openapi::api::core::v1::{Pod, Service};
 use kube::api::{
-    Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, Patch, PatchParams,
-    PostParams,
+    Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams,
 };
 use kube::runtime::watcher::{self, Event, watcher};
 use serde_json::{Value, json};
@@ -350,7 +349,10 @@ async fn upstream_pod_and_service_have_upstreams_shape() {
         json!({ "grpc": { "port": 9090, "service": "" }, "initialDelaySeconds": 5, "periodSeconds": 15,
                 "timeoutSeconds": 1, "failureThreshold": 3, "successThreshold": 1 })
     );
-    assert_eq!(spec["imagePullSecrets"], json!([{ "name": "private-registry" }]));
+    assert_eq!(
+        spec["imagePullSecrets"],
+        json!([{ "name": "private-registry" }])
+    );
     assert_eq!(spec["restartPolicy"], "Always");
     assert_eq!(spec["serviceAccountName"], "performer-sa");
     assert_eq!(
@@ -364,7 +366,9 @@ async fn upstream_pod_and_service_have_upstreams_shape() {
     let tolerations = spec["tolerations"].as_array().unwrap();
     assert_eq!(
         tolerations[..1],
-        performer["spec"]["scheduling"]["tolerations"].as_array().unwrap()[..],
+        performer["spec"]["scheduling"]["tolerations"]
+            .as_array()
+            .unwrap()[..],
         "then the two the DefaultTolerationSeconds admission plugin adds"
     );
     assert_eq!(tolerations.len(), 3, "{tolerations:#?}");
@@ -416,6 +420,17 @@ async fn upstream_pod_and_service_have_upstreams_shape() {
     let service = services.get("performer-complex").await.unwrap();
     assert_eq!(json!(service.spec.unwrap().cluster_ip), cluster_ip);
     assert_eq!(operator.errors(), Vec::<String>::new());
+
+    // Its own writes change nothing once settled (the service update and
+    // the status update are no-ops), so it does not trigger itself.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let settled = operator.reconciles();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        operator.reconciles(),
+        settled,
+        "no reconcile without an event"
+    );
 }
 
 #[tokio::test]
@@ -543,9 +558,13 @@ async fn upstream_upgrade_deletes_the_old_pod_then_creates_a_new_one() {
     create_performer(&client, ns, minimal_performer("upgraded", "acme/avs:v1")).await;
     let _kubelet = SimulatedKubelet::start(client.clone(), ns, PodPolicy::default());
     let _operator = UpstreamOperator::start(client.clone(), ns);
-    let old = pod_when(&client, ns, "performer-upgraded", "the v1 pod running", |pod| {
-        pod["status"]["phase"] == "Running"
-    })
+    let old = pod_when(
+        &client,
+        ns,
+        "performer-upgraded",
+        "the v1 pod running",
+        |pod| pod["status"]["phase"] == "Running",
+    )
     .await;
     performer_when(&client, ns, "upgraded", "phase Running", |p| {
         p["status"]["ready"] == true
@@ -618,9 +637,16 @@ async fn upstream_replaces_failed_and_long_pending_pods() {
         .set_outcome("performer-failing", PodOutcome::Failed)
         .await
         .unwrap();
-    pod_when(&client, ns, "performer-failing", "a new running pod", |pod| {
-        pod["metadata"]["uid"] != running["metadata"]["uid"] && pod["status"]["phase"] == "Running"
-    })
+    pod_when(
+        &client,
+        ns,
+        "performer-failing",
+        "a new running pod",
+        |pod| {
+            pod["metadata"]["uid"] != running["metadata"]["uid"]
+                && pod["status"]["phase"] == "Running"
+        },
+    )
     .await;
 
     let first = pod_when(
@@ -786,7 +812,14 @@ async fn upstream_keeps_retrying_while_its_update_is_refused() {
         .delete(&policy, &DeleteParams::default())
         .await
         .unwrap();
-    pod_when(&client, ns, "performer-refused", "the pod once allowed", |_| true).await;
+    pod_when(
+        &client,
+        ns,
+        "performer-refused",
+        "the pod once allowed",
+        |_| true,
+    )
+    .await;
 }
 
 // -------------------------------------------------------------- documented
@@ -862,7 +895,10 @@ async fn documented_keeps_every_field_and_writes_conditions() {
         container["ports"][0]["containerPort"], 9090,
         "the documented default"
     );
-    assert_eq!(container.get("imagePullPolicy"), Some(&json!("IfNotPresent")));
+    assert_eq!(
+        container.get("imagePullPolicy"),
+        Some(&json!("IfNotPresent"))
+    );
     assert_eq!(
         container["env"],
         json!([
@@ -996,8 +1032,14 @@ async fn in_place_pod_update_is_refused() {
         .await
         .unwrap();
     let bound = pods.get("performer-inplace").await.unwrap();
-    assert_eq!(bound.spec.as_ref().unwrap().node_name.as_deref(), Some("node-1"));
-    assert_ne!(bound.metadata.resource_version, stored.metadata.resource_version);
+    assert_eq!(
+        bound.spec.as_ref().unwrap().node_name.as_deref(),
+        Some("node-1")
+    );
+    assert_ne!(
+        bound.metadata.resource_version,
+        stored.metadata.resource_version
+    );
 
     let refused = pods
         .replace(
@@ -1025,9 +1067,12 @@ async fn in_place_pod_update_is_refused() {
         .await
         .unwrap();
     // No kubelet confirms a bound pod's end: remove it without grace.
-    pods.delete("performer-inplace", &DeleteParams::default().grace_period(0))
-        .await
-        .unwrap();
+    pods.delete(
+        "performer-inplace",
+        &DeleteParams::default().grace_period(0),
+    )
+    .await
+    .unwrap();
 }
 
 // ----------------------------------------------------------------- kubelet
@@ -1126,7 +1171,10 @@ async fn kubelet_writes_each_outcome() {
     let not_ready = pod_when(&client, ns, "not-ready", "not ready", has_status).await;
     assert_eq!(not_ready["status"]["phase"], "Running");
     assert_eq!(condition(&not_ready, "Ready")["status"], "False");
-    assert_eq!(condition(&not_ready, "Ready")["reason"], "ContainersNotReady");
+    assert_eq!(
+        condition(&not_ready, "Ready")["reason"],
+        "ContainersNotReady"
+    );
     assert_eq!(
         condition(&not_ready, "Ready")["message"],
         "containers with unready status: [performer]"

@@ -10,8 +10,8 @@ use std::hash::{Hash, Hasher};
 /// `ParseNormalizedNamed` + `TagNameOnly` produce it.
 pub(crate) fn normalized(image: &str) -> String {
     let (first, _) = image.split_once('/').unwrap_or(("", image));
-    let has_domain = image.contains('/')
-        && (first.contains('.') || first.contains(':') || first == "localhost");
+    let has_domain =
+        image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
     let mut reference = if has_domain {
         image.to_string()
     } else if image.contains('/') {
@@ -51,7 +51,10 @@ pub(crate) fn image_id(image: &str) -> String {
 /// `containerStatuses[].containerID`: `containerd://<64 hex>`, unique per
 /// pod and container start.
 pub(crate) fn container_id(pod_uid: &str, restart: i32) -> String {
-    format!("containerd://{}", hex_digest(&format!("{pod_uid}/{restart}")))
+    format!(
+        "containerd://{}",
+        hex_digest(&format!("{pod_uid}/{restart}"))
+    )
 }
 
 fn has_tag_or_digest(image: &str) -> bool {
@@ -87,7 +90,10 @@ mod tests {
         assert_eq!(normalized("nginx:1.25"), "docker.io/library/nginx:1.25");
         assert_eq!(normalized("acme/avs"), "docker.io/acme/avs:latest");
         assert_eq!(normalized("ghcr.io/acme/avs:v1"), "ghcr.io/acme/avs:v1");
-        assert_eq!(normalized("localhost:5000/avs"), "localhost:5000/avs:latest");
+        assert_eq!(
+            normalized("localhost:5000/avs"),
+            "localhost:5000/avs:latest"
+        );
         assert_eq!(pulled("acme/avs"), "acme/avs:latest");
         assert_eq!(pulled("localhost:5000/avs:v2"), "localhost:5000/avs:v2");
         let id = image_id("myavs/performer:v2.0.0");

@@ -24,8 +24,8 @@
 //! fixed restart count), pod IPs.
 
 mod image_reference;
-mod policy;
 mod pod_status;
+mod policy;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -40,8 +40,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-pub use policy::{NO_GPU_NODE_MESSAGE, PodOutcome, PodPolicy};
 use pod_status::{PullStage, pod_status};
+pub use policy::{NO_GPU_NODE_MESSAGE, PodOutcome, PodPolicy};
 
 /// How long after `ErrImagePull` the kubelet reports `ImagePullBackOff`
 /// (a real kubelet: at its next sync, within seconds).
@@ -194,10 +194,7 @@ impl Node {
 
     async fn report_back_offs(&mut self) {
         let now = Instant::now();
-        let (due, later) = self
-            .back_offs
-            .drain(..)
-            .partition(|(at, _, _)| *at <= now);
+        let (due, later) = self.back_offs.drain(..).partition(|(at, _, _)| *at <= now);
         self.back_offs = later;
         for (_, pod_uid, pod_name) in due {
             let still_failing = self.applied.get(&pod_uid)

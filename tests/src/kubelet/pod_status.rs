@@ -164,6 +164,9 @@ impl<'a> ContainerNames<'a> {
     }
 }
 
+/// A condition to write: type, status, and reason with message.
+type WantedCondition<'a> = (&'a str, bool, Option<(&'a str, &'a str)>);
+
 /// Conditions, keeping a condition's `lastTransitionTime` while its status
 /// does not change, as kubelet does.
 struct Conditions<'a> {
@@ -193,7 +196,7 @@ impl Conditions<'_> {
         condition
     }
 
-    fn list(&self, conditions: &[(&str, bool, Option<(&str, &str)>)]) -> Vec<Value> {
+    fn list(&self, conditions: &[WantedCondition<'_>]) -> Vec<Value> {
         conditions
             .iter()
             .map(|(type_, status, reason)| self.one(type_, *status, *reason))
@@ -207,7 +210,11 @@ impl Conditions<'_> {
             ("PodReadyToStartContainers", sandbox_ready, None),
             ("Initialized", true, None),
             ("Ready", false, Some(("ContainersNotReady", &unready))),
-            ("ContainersReady", false, Some(("ContainersNotReady", &unready))),
+            (
+                "ContainersReady",
+                false,
+                Some(("ContainersNotReady", &unready)),
+            ),
             ("PodScheduled", true, None),
         ])
     }

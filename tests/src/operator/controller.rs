@@ -19,8 +19,8 @@ use futures::{Stream, StreamExt};
 use k8s_openapi::api::core::v1::{Pod, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::Api;
-use kube::runtime::WatchStreamExt;
 use kube::core::PartialObjectMeta;
+use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event, watcher};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -234,6 +234,9 @@ where
                 }
             };
             let performer = performer_of(&object.metadata)?;
-            Some((object.metadata.namespace.clone().unwrap_or_default(), performer))
+            Some((
+                object.metadata.namespace.clone().unwrap_or_default(),
+                performer,
+            ))
         })
 }

@@ -128,8 +128,7 @@ struct DocumentedReconciler {
 
 impl Reconciler for DocumentedReconciler {
     async fn reconcile(&self, namespace: &str, name: &str) -> Result<Next, ReconcileError> {
-        let performers: Api<DocumentedPerformer> =
-            Api::namespaced(self.client.clone(), namespace);
+        let performers: Api<DocumentedPerformer> = Api::namespaced(self.client.clone(), namespace);
         let Some(performer) = performers.get_opt(name).await? else {
             return Ok(Next::WaitForEvent);
         };
@@ -253,7 +252,10 @@ fn conditions(
         let since = previous
             .iter()
             .find(|c| c.type_ == type_ && c.status == status)
-            .map_or_else(|| Time(Timestamp::now()), |c| c.last_transition_time.clone());
+            .map_or_else(
+                || Time(Timestamp::now()),
+                |c| c.last_transition_time.clone(),
+            );
         Condition {
             type_: type_.to_string(),
             status: status.to_string(),

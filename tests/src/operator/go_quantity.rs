@@ -132,7 +132,11 @@ fn split(text: &str) -> Option<Written<'_>> {
     };
     let rest = rest.trim_start_matches('0');
     let whole_len = rest.bytes().take_while(u8::is_ascii_digit).count();
-    let whole = if whole_len == 0 { "0" } else { &rest[..whole_len] };
+    let whole = if whole_len == 0 {
+        "0"
+    } else {
+        &rest[..whole_len]
+    };
     let mut rest = &rest[whole_len..];
     let mut fraction = "";
     if let Some(after_point) = rest.strip_prefix('.') {
@@ -440,7 +444,10 @@ mod tests {
         ("16Gi", "16Gi"),
         ("2", "2"),
         ("1.5Mi", "1536Ki"),
-        ("123456789012345678901234567890", "123456789012345678901234567890"),
+        (
+            "123456789012345678901234567890",
+            "123456789012345678901234567890",
+        ),
     ];
 
     #[test]

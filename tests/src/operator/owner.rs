@@ -62,7 +62,8 @@ pub(crate) fn controlling_performer(object: &ObjectMeta) -> Option<String> {
         .iter()
         .find(|reference| reference.controller == Some(true))
         .filter(|reference| {
-            reference.kind == PERFORMER_KIND && group(&reference.api_version) == group_of_performer()
+            reference.kind == PERFORMER_KIND
+                && group(&reference.api_version) == group_of_performer()
         })
         .map(|reference| reference.name.clone())
 }

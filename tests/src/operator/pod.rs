@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{
-    Affinity, Container, ContainerPort, EnvVar, GRPCAction, LocalObjectReference,
-    Pod, PodSpec, Probe, ResourceRequirements, Toleration,
+    Affinity, Container, ContainerPort, EnvVar, GRPCAction, LocalObjectReference, Pod, PodSpec,
+    Probe, ResourceRequirements, Toleration,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};

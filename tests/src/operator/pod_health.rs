@@ -21,21 +21,33 @@ pub(crate) enum PodHealth {
     Missing,
     /// Phase Failed (or Succeeded, which a restartPolicy Always pod only
     /// reaches when stopped from outside).
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
     /// Phase Running with Ready=True.
     Ready,
     /// PodScheduled=False with reason Unschedulable: the scheduler's message.
-    Unschedulable { message: String },
+    Unschedulable {
+        message: String,
+    },
     /// Not scheduled yet, and the scheduler has said nothing.
     AwaitingScheduling,
     /// The container waits on an image pull that failed.
-    ImagePullFailing { message: String },
+    ImagePullFailing {
+        message: String,
+    },
     /// The container keeps exiting (waiting reason CrashLoopBackOff).
-    CrashLooping { message: String },
+    CrashLooping {
+        message: String,
+    },
     /// Running, but not ready (its readiness probe fails).
-    RunningNotReady { message: String },
+    RunningNotReady {
+        message: String,
+    },
     /// Scheduled, containers being created.
-    Starting { message: String },
+    Starting {
+        message: String,
+    },
 }
 
 pub(crate) fn pod_health(pod: Option<&Pod>) -> PodHealth {
