@@ -73,7 +73,7 @@ pub use operator::upstream_performer::{
 pub use operator::{
     DOCUMENTED_DEFAULT_GRPC_PORT, DOCUMENTED_OPERATOR_FIELD_MANAGER, DocumentedOperator,
     OperatorTiming, PERFORMER_FINALIZER, ReconcileError, UPSTREAM_DEFAULT_GRPC_PORT,
-    UpstreamOperator,
+    UPSTREAM_FIELD_MANAGER, UpstreamOperator,
 };
 pub use operator_stand_in::{OPERATOR_FIELD_MANAGER, OperatorStandIn};
 pub use plugin::Plugin;

@@ -14,7 +14,7 @@ use futures::StreamExt;
 use hourglass_e2e::{
     ControlPlane, DocumentedOperator, DocumentedPerformer, IMAGE_PULL_BACK_OFF_AFTER,
     NO_GPU_NODE_MESSAGE, OperatorTiming, PERFORMER_FINALIZER, PodOutcome, PodPolicy,
-    SimulatedKubelet, TestNamespace, UpstreamOperator, install_crds,
+    SimulatedKubelet, TestNamespace, UPSTREAM_FIELD_MANAGER, UpstreamOperator, install_crds,
 };
 use k8s_openapi::api::core::v1::{Pod, Service};
 use kube::api::{
@@ -282,6 +282,16 @@ async fn upstream_update_erases_what_its_type_lacks() {
             "limits": { "cpu": "2", "memory": "4Gi" },
         }),
         "quantities re-encoded the way Go's resource.Quantity writes them"
+    );
+    let managers: Vec<&Value> = after["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| &entry["manager"])
+        .collect();
+    assert!(
+        managers.contains(&&json!(UPSTREAM_FIELD_MANAGER)),
+        "{managers:?}"
     );
     assert_eq!(after["metadata"]["labels"], json!({ "team": "avs" }));
     assert_eq!(after["metadata"]["annotations"], json!({ "note": "kept" }));

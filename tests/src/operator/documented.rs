@@ -73,7 +73,7 @@ use super::service::create_or_update_service;
 /// The reference's default `config.grpcPort`.
 pub const DOCUMENTED_DEFAULT_GRPC_PORT: i32 = 9090;
 
-/// Field manager of the documented stand-in's status patches.
+/// Field manager of the documented stand-in's writes.
 pub const DOCUMENTED_OPERATOR_FIELD_MANAGER: &str = "hourglass-documented-operator";
 
 /// The documented operator, running as a background task of the current
@@ -149,8 +149,14 @@ impl Reconciler for DocumentedReconciler {
                 }
             }
             None => {
-                pods.create(&PostParams::default(), &build_pod(&pod_recipe(&performer)))
-                    .await?;
+                pods.create(
+                    &PostParams {
+                        field_manager: Some(DOCUMENTED_OPERATOR_FIELD_MANAGER.to_string()),
+                        ..PostParams::default()
+                    },
+                    &build_pod(&pod_recipe(&performer)),
+                )
+                .await?;
             }
         }
         create_or_update_service(
@@ -159,6 +165,7 @@ impl Reconciler for DocumentedReconciler {
             namespace,
             grpc_port(&performer),
             controller_reference(&performer.metadata),
+            DOCUMENTED_OPERATOR_FIELD_MANAGER,
         )
         .await?;
         let pod = pods.get_opt(&pod_name).await?;

@@ -28,4 +28,6 @@ pub use documented::{
     DOCUMENTED_DEFAULT_GRPC_PORT, DOCUMENTED_OPERATOR_FIELD_MANAGER, DocumentedOperator,
 };
 pub use reconcile_error::ReconcileError;
-pub use upstream::{PERFORMER_FINALIZER, UPSTREAM_DEFAULT_GRPC_PORT, UpstreamOperator};
+pub use upstream::{
+    PERFORMER_FINALIZER, UPSTREAM_DEFAULT_GRPC_PORT, UPSTREAM_FIELD_MANAGER, UpstreamOperator,
+};

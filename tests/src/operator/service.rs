@@ -47,7 +47,12 @@ pub(crate) async fn create_or_update_service(
     namespace: &str,
     grpc_port: i32,
     owner: OwnerReference,
+    field_manager: &str,
 ) -> Result<(), ReconcileError> {
+    let params = PostParams {
+        field_manager: Some(field_manager.to_string()),
+        ..PostParams::default()
+    };
     let name = performer_pod_name(performer);
     let spec = service_spec(performer, grpc_port);
     match services.get_opt(&name).await? {
@@ -63,15 +68,13 @@ pub(crate) async fn create_or_update_service(
             };
             set_controller_reference(&mut service.metadata, owner)
                 .map_err(ReconcileError::Refused)?;
-            services.create(&PostParams::default(), &service).await?;
+            services.create(&params, &service).await?;
         }
         Some(mut service) => {
             service.spec = Some(spec);
             set_controller_reference(&mut service.metadata, owner)
                 .map_err(ReconcileError::Refused)?;
-            services
-                .replace(&name, &PostParams::default(), &service)
-                .await?;
+            services.replace(&name, &params, &service).await?;
         }
     }
     Ok(())

@@ -36,6 +36,18 @@
 //! retried with back-off ([`super::work_queue`]); the stand-in keeps
 //! running (e.g. while a webhook refuses its updates).
 //!
+//! Choices where upstream's behaviour is not one thing, and what is not
+//! reproduced:
+//! - `config.environment` is a Go map, so upstream's env order is random
+//!   per pod; this writes it sorted by name.
+//! - Reads go to the apiserver, not an informer cache ([`super::controller`]).
+//! - Writes are made as whatever `client` is (upstream: its service
+//!   account; pass an impersonating client to look like it), with
+//!   upstream's field manager, [`UPSTREAM_FIELD_MANAGER`].
+//! - Deleting a performer leaves its pod and service: upstream relies on
+//!   the cluster's garbage collector (owner references), which does not run
+//!   here.
+//!
 //! ```no_run
 //! # async fn example(client: kube::Client, namespace: &str) {
 //! use hourglass_e2e::{PodPolicy, SimulatedKubelet, UpstreamOperator};
@@ -58,6 +70,11 @@ use super::pod::{PodRecipe, PodScheduling, build_pod, performer_pod_name, replac
 use super::reconcile_error::ReconcileError;
 use super::service::create_or_update_service;
 use super::upstream_performer::UpstreamPerformer;
+
+/// The field manager the apiserver records for upstream's writes: it
+/// derives it from the client's user agent, whose first word is the
+/// binary's name, `manager` (hourglass-operator/Dockerfile).
+pub const UPSTREAM_FIELD_MANAGER: &str = "manager";
 
 /// The finalizer upstream puts on every performer it sees.
 pub const PERFORMER_FINALIZER: &str = "hourglass.eigenlayer.io/performer-finalizer";
@@ -143,6 +160,7 @@ impl Reconciler for UpstreamReconciler {
             namespace,
             grpc_port(&performer),
             controller_reference(&performer.metadata),
+            UPSTREAM_FIELD_MANAGER,
         )
         .await?;
         self.update_status(&performers, name, namespace).await?;
@@ -165,7 +183,7 @@ impl UpstreamReconciler {
                 }
             }
             None => {
-                pods.create(&PostParams::default(), &build_pod(&pod_recipe(performer)))
+                pods.create(&post_params(), &build_pod(&pod_recipe(performer)))
                     .await?;
             }
         }
@@ -204,7 +222,7 @@ impl UpstreamReconciler {
             latest.status.service_name = pod_name.clone();
             latest.status.grpc_endpoint = format!("{pod_name}.{namespace}.svc.cluster.local");
             let written = performers
-                .replace_status(name, &PostParams::default(), &with_type_meta(latest))
+                .replace_status(name, &post_params(), &with_type_meta(latest))
                 .await
                 .map_err(ReconcileError::from);
             match written {
@@ -226,8 +244,15 @@ async fn typed_update(
 ) -> Result<UpstreamPerformer, ReconcileError> {
     let name = performer.metadata.name.clone().unwrap_or_default();
     Ok(performers
-        .replace(&name, &PostParams::default(), &with_type_meta(performer))
+        .replace(&name, &post_params(), &with_type_meta(performer))
         .await?)
+}
+
+fn post_params() -> PostParams {
+    PostParams {
+        field_manager: Some(UPSTREAM_FIELD_MANAGER.to_string()),
+        ..PostParams::default()
+    }
 }
 
 fn with_type_meta(mut performer: UpstreamPerformer) -> UpstreamPerformer {
