@@ -15,6 +15,14 @@
 //! # }
 //! ```
 //!
+//! No controllers, kubelet or scheduler run there. Stand-ins play the other
+//! side, each reproducing a contract someone else wrote:
+//! [`UpstreamOperator`] (the Hourglass operator's code at 11f1554),
+//! [`DocumentedOperator`] (its API reference), [`SimulatedKubelet`] (pod
+//! status as kubelet and kube-scheduler write it). [`OperatorStandIn`]
+//! predates them: it writes whatever status a test asks for, following no
+//! one's contract.
+//!
 //! kube-apiserver (and kubectl, if the machine has none close to the pinned
 //! release) is built once from the Go module proxy into a cache directory
 //! outside the repository; etcd is Debian's `etcd-server`, installed on

@@ -19,11 +19,12 @@
 //!   lacks (imagePullPolicy, environmentFrom, serviceAccountName) are
 //!   ignored;
 //! - a new image replaces the pod (delete, then create on the next
-//!   reconcile) like today's upstream: 5f0df78 updated the existing pod's
-//!   whole spec in place, which the apiserver refuses (a pod's spec is
-//!   immutable but for images and a few fields, and the rebuilt spec drops
-//!   what admission filled in); see the `in_place_pod_update_is_refused`
-//!   test in `tests/tests/stand_ins.rs`;
+//!   reconcile) like today's upstream: 5f0df78 updated the existing pod
+//!   with a whole rebuilt spec, which a real cluster refuses (a pod's spec
+//!   may only change its images and a few fields, and the rebuilt spec
+//!   lacks the `nodeName` the scheduler bound and the token volume the
+//!   ServiceAccount admission plugin added); see the
+//!   `in_place_pod_update_is_refused` test in `tests/tests/stand_ins.rs`;
 //! - status per the reference: `phase` Pending, Running, Failed, or
 //!   Upgrading from the moment it replaces a pod for a new image until the
 //!   new pod is ready (or fails); `podName` (removed when there is no pod),

@@ -6,7 +6,7 @@
 //! - [`DocumentedOperator`]: what its API reference promises
 //!   (`shared/spec/operator-api-reference.md`, hourglass-monorepo 5f0df78).
 //!
-//! Both build the performer's pod and service in one place ([`pod`],
+//! Both build the performer's pod and service in one place (`pod`,
 //! `service`), and run in the same controller-runtime-shaped loop.
 
 mod controller;
