@@ -10,13 +10,13 @@
 //! Only read: the documented stand-in writes nothing but status, with
 //! merge patches, so what this type lacks is never erased.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{LocalObjectReference, NodeAffinity, Toleration};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, ObjectMeta, Time};
 use serde::Deserialize;
 
+use super::performer_kind::performer_resource;
 use super::upstream_performer::GoResourceRequirements;
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -86,26 +86,4 @@ pub struct DocumentedPerformerStatus {
     pub ready: Option<bool>,
 }
 
-impl kube::Resource for DocumentedPerformer {
-    type DynamicType = ();
-    type Scope = k8s_openapi::NamespaceResourceScope;
-
-    fn kind(_: &()) -> Cow<'_, str> {
-        "Performer".into()
-    }
-    fn group(_: &()) -> Cow<'_, str> {
-        "hourglass.eigenlayer.io".into()
-    }
-    fn version(_: &()) -> Cow<'_, str> {
-        "v1alpha1".into()
-    }
-    fn plural(_: &()) -> Cow<'_, str> {
-        "performers".into()
-    }
-    fn meta(&self) -> &ObjectMeta {
-        &self.metadata
-    }
-    fn meta_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.metadata
-    }
-}
+performer_resource!(DocumentedPerformer);

@@ -15,6 +15,7 @@ pub(crate) mod documented_performer;
 mod go_json;
 pub(crate) mod go_quantity;
 mod owner;
+mod performer_kind;
 pub(crate) mod pod;
 mod pod_health;
 mod reconcile_error;

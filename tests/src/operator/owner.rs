@@ -5,9 +5,7 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 
-/// `apiVersion` of the Performer kind both stand-ins own objects for.
-pub(crate) const PERFORMER_API_VERSION: &str = "hourglass.eigenlayer.io/v1alpha1";
-pub(crate) const PERFORMER_KIND: &str = "Performer";
+use super::performer_kind::{PERFORMER_API_VERSION, PERFORMER_GROUP, PERFORMER_KIND};
 
 /// The reference a performer's pod and service carry:
 /// `controller: true`, `blockOwnerDeletion: true`.
@@ -62,8 +60,7 @@ pub(crate) fn controlling_performer(object: &ObjectMeta) -> Option<String> {
         .iter()
         .find(|reference| reference.controller == Some(true))
         .filter(|reference| {
-            reference.kind == PERFORMER_KIND
-                && group(&reference.api_version) == group_of_performer()
+            reference.kind == PERFORMER_KIND && group(&reference.api_version) == PERFORMER_GROUP
         })
         .map(|reference| reference.name.clone())
 }
@@ -77,10 +74,6 @@ fn group(api_version: &str) -> &str {
     api_version
         .rsplit_once('/')
         .map_or("", |(group, _version)| group)
-}
-
-fn group_of_performer() -> &'static str {
-    group(PERFORMER_API_VERSION)
 }
 
 #[cfg(test)]

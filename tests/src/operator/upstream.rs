@@ -65,7 +65,8 @@ use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, DeleteParams, PostParams};
 
 use super::controller::{self, Next, OperatorTiming, Reconciler, RunningController};
-use super::owner::{PERFORMER_API_VERSION, PERFORMER_KIND, controller_reference};
+use super::owner::controller_reference;
+use super::performer_kind::{PERFORMER_API_VERSION, PERFORMER_KIND};
 use super::pod::{PodRecipe, PodScheduling, build_pod, performer_pod_name, replacement_reason};
 use super::reconcile_error::ReconcileError;
 use super::service::create_or_update_service;

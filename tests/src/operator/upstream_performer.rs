@@ -18,7 +18,6 @@
 //! re-canonicalized as Go does ([`GoQuantity`]). Times keep whole seconds,
 //! like Go's `metav1.Time`.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
@@ -27,6 +26,8 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, ObjectMeta, Time};
 use serde::{Deserialize, Serialize};
+
+use super::performer_kind::performer_resource;
 
 use super::go_json::{is_false, is_zero, null_as_zero};
 use super::go_quantity::GoQuantity;
@@ -291,31 +292,9 @@ pub struct UpstreamPerformerStatus {
     pub ready_time: Option<Time>,
 }
 
-/// The group, version and kind the upstream type registers; its TypeMeta
-/// (`apiVersion`, `kind`) is written by the client on every request.
-impl kube::Resource for UpstreamPerformer {
-    type DynamicType = ();
-    type Scope = k8s_openapi::NamespaceResourceScope;
-
-    fn kind(_: &()) -> Cow<'_, str> {
-        "Performer".into()
-    }
-    fn group(_: &()) -> Cow<'_, str> {
-        "hourglass.eigenlayer.io".into()
-    }
-    fn version(_: &()) -> Cow<'_, str> {
-        "v1alpha1".into()
-    }
-    fn plural(_: &()) -> Cow<'_, str> {
-        "performers".into()
-    }
-    fn meta(&self) -> &ObjectMeta {
-        &self.metadata
-    }
-    fn meta_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.metadata
-    }
-}
+// Served as `performers.hourglass.eigenlayer.io/v1alpha1`; its TypeMeta
+// (`apiVersion`, `kind`) is written by the client on every request.
+performer_resource!(UpstreamPerformer);
 
 #[cfg(test)]
 mod tests {
