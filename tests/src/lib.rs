@@ -15,6 +15,14 @@
 //! # }
 //! ```
 //!
+//! No controllers, kubelet or scheduler run there. Stand-ins play the other
+//! side, each reproducing a contract someone else wrote:
+//! [`UpstreamOperator`] (the Hourglass operator's code at 11f1554),
+//! [`DocumentedOperator`] (its API reference), [`SimulatedKubelet`] (pod
+//! status as kubelet and kube-scheduler write it). [`OperatorStandIn`]
+//! predates them: it writes whatever status a test asks for, following no
+//! one's contract.
+//!
 //! kube-apiserver (and kubectl, if the machine has none close to the pinned
 //! release) is built once from the Go module proxy into a cache directory
 //! outside the repository; etcd is Debian's `etcd-server`, installed on
@@ -33,8 +41,10 @@ mod etcd_build;
 mod kubeconfig;
 mod kubectl;
 mod kubectl_outcome;
+mod kubelet;
 mod kubernetes_build;
 mod namespace;
+mod operator;
 mod operator_stand_in;
 mod pki;
 mod plugin;
@@ -52,8 +62,27 @@ pub use etcd::EtcdBinary;
 pub use etcd_build::BUILT_ETCD_VERSION;
 pub use kubectl::{Kubectl, KubectlSource};
 pub use kubectl_outcome::Outcome;
+pub use kubelet::{
+    IMAGE_PULL_BACK_OFF_AFTER, KUBELET_FIELD_MANAGER, NO_GPU_NODE_MESSAGE, PodOutcome, PodPolicy,
+    SimulatedKubelet,
+};
 pub use kubernetes_build::{KubeCommand, ensure_built};
 pub use namespace::{TEMPORARY_LABEL, TestNamespace, with_temp_ns};
+pub use operator::documented_performer::DocumentedPerformer;
+pub use operator::go_quantity::GoQuantity;
+pub use operator::pod::{
+    APP_LABEL, AVS_LABEL, GRPC_PORT_NAME, PERFORMER_CONTAINER, PERFORMER_LABEL, performer_pod_name,
+};
+pub use operator::upstream_performer::{
+    GoResourceRequirements, UpstreamEnvValueFrom, UpstreamEnvVarSource,
+    UpstreamHardwareRequirements, UpstreamPerformer, UpstreamPerformerConfig,
+    UpstreamPerformerSpec, UpstreamPerformerStatus, UpstreamScheduling,
+};
+pub use operator::{
+    DOCUMENTED_DEFAULT_GRPC_PORT, DOCUMENTED_OPERATOR_FIELD_MANAGER, DocumentedOperator,
+    OperatorTiming, PERFORMER_FINALIZER, ReconcileError, UPSTREAM_DEFAULT_GRPC_PORT,
+    UPSTREAM_FIELD_MANAGER, UpstreamOperator,
+};
 pub use operator_stand_in::{OPERATOR_FIELD_MANAGER, OperatorStandIn};
 pub use plugin::Plugin;
 pub use process::ChildProcess;
