@@ -17,6 +17,7 @@ pub mod input;
 pub mod interrupt;
 pub mod manifests;
 pub mod pods;
+pub mod references;
 pub mod render;
 pub mod status_lists;
 pub mod view;
@@ -45,7 +46,7 @@ pub async fn dispatch(command: &Command, ctx: &Context) -> Result<()> {
         Command::Status(args) => commands::status::run(args, ctx).await,
         Command::Get(args) => commands::get::run(args, ctx).await,
         Command::Describe(args) => commands::describe::run(args, ctx).await,
-        Command::Validate(args) => commands::validate::run(args, ctx, &mut std::io::stdin()),
+        Command::Validate(args) => commands::validate::run(args, ctx, &mut std::io::stdin()).await,
         Command::Completion(args) => commands::completion::run(args, ctx),
         Command::Version(args) => commands::version::run(args, ctx).await,
         Command::Complete(args) => {

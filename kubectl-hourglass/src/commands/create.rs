@@ -23,6 +23,7 @@ use crate::cli::{DryRun, ObjectOutput};
 use crate::context::Context;
 use crate::error::{CliError, EXIT_ERROR, Result};
 use crate::input;
+use crate::references::{UNWATCHED_KINDS, missing_references};
 use crate::render::structured;
 
 #[derive(Debug, clap::Args)]
@@ -487,6 +488,9 @@ pub async fn run(args: &Args, ctx: &Context, stdin: &mut dyn Read) -> Result<()>
                 let created = create_on_server(ctx, kind, value, dry_run == DryRun::Server).await;
                 // The webhook's and apiserver's warnings about this object, next to it.
                 ctx.print_warnings();
+                if let Ok(created) = &created {
+                    warn_of_missing_secrets(ctx, created).await;
+                }
                 created
             }
         };
@@ -532,6 +536,22 @@ pub async fn run(args: &Args, ctx: &Context, stdin: &mut dyn Read) -> Result<()>
         return Err(CliError::Silent(EXIT_ERROR));
     }
     Ok(())
+}
+
+/// The Secrets and ConfigMaps a created performer names that do not exist:
+/// the webhook cannot see them, the user can.
+async fn warn_of_missing_secrets(ctx: &Context, created: &Value) {
+    let Ok(performer) = serde_json::from_value::<Performer>(created.clone()) else {
+        return;
+    };
+    match missing_references(ctx, &[&performer], UNWATCHED_KINDS).await {
+        Ok(warnings) => {
+            for warning in warnings {
+                ctx.note(format!("Warning: {warning}"));
+            }
+        }
+        Err(error) => tracing::debug!("cannot check the performer's references: {error}"),
+    }
 }
 
 fn writeln_out(ctx: &Context, line: &str) -> Result<()> {

@@ -21,6 +21,7 @@ use crate::cluster::is_established;
 use crate::context::Context;
 use crate::error::{CliError, EXIT_ERROR, Result, is_type_missing};
 use crate::manifests::{self, MUTATING_WEBHOOK, SERVICE_NAME, TLS_SECRET, VALIDATING_WEBHOOK};
+use crate::references::{ALL_KINDS, missing_references};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -29,12 +30,15 @@ configurations exist and point at the webhook Service; the Service has ready
 endpoints; the TLS Secret holds a serving certificate for the Service signed
 by the CA; the caBundle of both configurations is that CA; the certificates
 are not near expiry; a server-side dry-run create of an invalid Performer is
-refused by the validating webhook. Prints ok or fail for each, with a fix;
-exits 1 if any fails.
+refused by the validating webhook; every Secret, ConfigMap, ServiceAccount,
+RuntimeClass and PriorityClass the performers name exists (checked with your
+own rights: the webhook may not read Secrets). Prints ok or fail for each,
+with a fix; exits 1 if any fails.
 
 Needs: get on customresourcedefinitions, validating- and
 mutatingwebhookconfigurations, the install namespace's secrets and
-endpointslices; create on performers in the probe namespace (dry run).
+endpointslices; create on performers in the probe namespace (dry run);
+list on performers and get on what they name (else that check is skipped).
 
 Examples:
   kubectl hourglass doctor
@@ -394,6 +398,7 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
     }
 
     checks.push(probe(&client, &args.probe_namespace, &namespace).await);
+    checks.push(references_check(ctx).await);
 
     render(&mut *ctx.out(), &checks, ctx.color())?;
     if checks.iter().any(|c| !c.ok) {
@@ -403,6 +408,31 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
 }
 
 use crate::commands::install;
+
+/// What the performers in every namespace name must exist, or their pods
+/// are refused or cannot start.
+async fn references_check(ctx: &Context) -> Check {
+    let name = "objects the performers name";
+    let performers = match api::list_performers(ctx, None).await {
+        Ok(performers) => performers,
+        Err(error) => {
+            return Check::ok(name, format!("skipped: cannot list performers ({error})"));
+        }
+    };
+    let all: Vec<&hourglass_shared::Performer> = performers.iter().collect();
+    match missing_references(ctx, &all, ALL_KINDS).await {
+        Ok(missing) if missing.is_empty() => Check::ok(
+            name,
+            format!("all present ({} performers)", performers.len()),
+        ),
+        Ok(missing) => Check::fail(
+            name,
+            missing.join("; "),
+            "create what is missing, or correct the performer's reference",
+        ),
+        Err(error) => Check::ok(name, format!("skipped: {error}")),
+    }
+}
 
 /// A dry-run create of a Performer with an invalid address: the validating
 /// (or mutating) webhook must refuse it.

@@ -5,22 +5,27 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
 use hourglass_shared::mutate::MutationContext;
-use hourglass_shared::{HardwareProfile, HourglassObject, SchedulingConfig, review};
+use hourglass_shared::{HardwareProfile, HourglassObject, Performer, SchedulingConfig, review};
 
 use crate::context::Context;
 use crate::error::{CliError, EXIT_ERROR, Result};
 use crate::input::{self, Document};
+use crate::references::{ALL_KINDS, missing_references};
 use crate::render::structured;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Prints `FILE: Kind/name: field.path: message` for every violation and
 `FILE: Kind/name: warning: message` for every warning; exits 1 if any object
-is invalid. No cluster is needed.
+is invalid. No cluster is needed, unless --check-references asks the
+current cluster, with your own rights (get on each kind), whether the
+Secrets, ConfigMaps, ServiceAccounts, RuntimeClasses and PriorityClasses
+each performer names exist (missing ones are warnings).
 
 Examples:
   kubectl hourglass validate -f performer.yaml
   kubectl hourglass validate -f manifests/ --show-defaults
+  kubectl hourglass validate -f performer.yaml --check-references -n avs
   cat executor.json | kubectl hourglass validate -f -")]
 pub struct Args {
     /// Files, directories (their .yaml, .yml and .json files) or - for standard input
@@ -37,6 +42,9 @@ pub struct Args {
     /// Also print each valid object as the webhook would store it (defaults and hardware scheduling filled in)
     #[arg(long)]
     pub show_defaults: bool,
+    /// Also check on the current cluster that what each performer names exists
+    #[arg(long)]
+    pub check_references: bool,
 }
 
 /// One checked document.
@@ -120,7 +128,7 @@ pub fn check(documents: &[Document], profile: &HardwareProfile) -> Vec<Checked> 
         .collect()
 }
 
-pub fn run(args: &Args, ctx: &Context, stdin: &mut dyn Read) -> Result<()> {
+pub async fn run(args: &Args, ctx: &Context, stdin: &mut dyn Read) -> Result<()> {
     let read = input::read_all(&args.filenames, args.recursive, stdin);
     let mut documents = Vec::new();
     let mut invalid = 0usize;
@@ -134,7 +142,12 @@ pub fn run(args: &Args, ctx: &Context, stdin: &mut dyn Read) -> Result<()> {
             }
         }
     }
-    let checked = check(&documents, &HardwareProfile::default());
+    let mut checked = check(&documents, &HardwareProfile::default());
+    if args.check_references {
+        drop(out);
+        add_reference_warnings(ctx, &documents, &mut checked).await?;
+        out = ctx.out();
+    }
     for item in &checked {
         for violation in &item.violations {
             writeln!(out, "{}: {}: {violation}", item.source, item.what)?;
@@ -165,6 +178,38 @@ pub fn run(args: &Args, ctx: &Context, stdin: &mut dyn Read) -> Result<()> {
     });
     if invalid > 0 {
         return Err(CliError::Silent(EXIT_ERROR));
+    }
+    Ok(())
+}
+
+/// Adds, to each valid performer, a warning per object it names that the
+/// current cluster lacks (in its namespace, else the context's).
+async fn add_reference_warnings(
+    ctx: &Context,
+    documents: &[Document],
+    checked: &mut [Checked],
+) -> Result<()> {
+    let default_namespace = ctx.namespace().await;
+    for (document, item) in documents.iter().zip(checked.iter_mut()) {
+        let Some(mutated) = &item.mutated else {
+            continue;
+        };
+        let Ok(mut performer) = serde_json::from_value::<Performer>(mutated.clone()) else {
+            continue;
+        };
+        if document.value.get("kind").and_then(|k| k.as_str()) != Some("Performer") {
+            continue;
+        }
+        performer
+            .metadata
+            .namespace
+            .get_or_insert_with(|| default_namespace.clone());
+        let warnings = missing_references(ctx, &[&performer], ALL_KINDS).await?;
+        item.warnings.extend(
+            warnings
+                .into_iter()
+                .map(|w| w.split_once(": ").map(|(_, w)| w.to_string()).unwrap_or(w)),
+        );
     }
     Ok(())
 }

@@ -7,7 +7,8 @@ use std::io::{self, Write};
 use serde_json::Value;
 
 use crate::view::age;
-use k8s_openapi::api::core::v1::Event;
+use hourglass_shared::status::{PerformerHealth, pod_image};
+use k8s_openapi::api::core::v1::{Event, Pod};
 use k8s_openapi::jiff::Timestamp;
 
 const SKIP: &[&str] = &[
@@ -255,10 +256,62 @@ fn age_at(time: Option<Timestamp>, now: Timestamp) -> String {
     }
 }
 
-/// Writes the description of one object (as JSON) and its events.
+/// What `describe performer` adds about the performer's pod.
+pub struct PodDescription<'a> {
+    /// The name the operator gives the pod.
+    pub name: String,
+    /// The pod, when it exists.
+    pub pod: Option<&'a Pod>,
+    pub health: &'a PerformerHealth,
+    /// The pod's events; `None` when they could not be read.
+    pub events: Option<&'a [Event]>,
+}
+
+/// The `Pod:` section: the pod's phase, image and state, what makes the
+/// performer unhealthy, then the pod's own events.
+pub fn pod_section(pod: &PodDescription<'_>, now: Timestamp) -> Vec<String> {
+    let mut out = vec!["Pod:".to_string(), format!("  Name:\t{}", pod.name)];
+    match pod.pod {
+        None => out.push("  State:\t<no pod>".to_string()),
+        Some(found) => {
+            out.push(format!("  Phase:\t{}", pod.health.phase));
+            out.push(format!(
+                "  Image:\t{}",
+                pod_image(found).unwrap_or("<none>")
+            ));
+            if let Some(state) = &pod.health.pod {
+                out.push(format!("  State:\t{}", state.describe()));
+            }
+            out.push(format!(
+                "  Created:\t{}",
+                age(found.metadata.creation_timestamp.as_ref(), now)
+            ));
+        }
+    }
+    out.push(format!("  Ready:\t{}", pod.health.ready));
+    if !pod.health.problems.is_empty() {
+        out.push("  Not Healthy:".to_string());
+        for problem in &pod.health.problems {
+            out.push(format!("    {problem}"));
+        }
+    }
+    if pod.pod.is_some() {
+        out.extend(events_section(pod.events, now).into_iter().map(|line| {
+            match line.strip_prefix("Events:") {
+                Some(rest) => format!("  Events:{rest}"),
+                None => format!("  {line}"),
+            }
+        }));
+    }
+    out
+}
+
+/// Writes the description of one object (as JSON), what it adds about
+/// the performer's pod, and the object's events.
 pub fn describe(
     w: &mut impl Write,
     object: &Value,
+    pod: Option<&PodDescription<'_>>,
     events: Option<&[Event]>,
     now: Timestamp,
 ) -> io::Result<()> {
@@ -289,6 +342,9 @@ pub fn describe(
     );
     if let Some(map) = object.as_object() {
         content(&mut lines, 0, map, "");
+    }
+    for line in pod.map(|pod| pod_section(pod, now)).unwrap_or_default() {
+        lines.0.push(line);
     }
     for line in events_section(events, now) {
         lines.0.push(line);
@@ -321,7 +377,7 @@ mod tests {
             "status": {"conditions": [{"type": "Available", "status": "True"}]}
         });
         let mut out = Vec::new();
-        describe(&mut out, &object, Some(&[]), Timestamp::UNIX_EPOCH).unwrap();
+        describe(&mut out, &object, None, Some(&[]), Timestamp::UNIX_EPOCH).unwrap();
         let expected = "\
 Name:         p
 Namespace:    ns
@@ -343,6 +399,60 @@ Status:
     Status:  True
     Type:    Available
 Events:      <none>
+";
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+    }
+
+    #[test]
+    fn the_pod_section_says_why_it_does_not_run() {
+        let performer: hourglass_shared::Performer = serde_json::from_value(json!({
+            "apiVersion": "hourglass.eigenlayer.io/v1alpha1", "kind": "Performer",
+            "metadata": {"name": "p", "namespace": "ns"},
+            "spec": {"avsAddress": "0xabc", "image": "img:v2"},
+            "status": {"phase": "Pending", "podName": "performer-p"}
+        }))
+        .unwrap();
+        let pod: Pod = serde_json::from_value(json!({
+            "metadata": {"name": "performer-p", "creationTimestamp": "1970-01-01T00:00:00Z"},
+            "spec": {"containers": [{"name": "performer", "image": "img:v2"}]},
+            "status": {"phase": "Pending", "containerStatuses": [{"name": "performer", "image": "img:v2",
+                "imageID": "", "ready": false, "restartCount": 0,
+                "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image \"img:v2\""}}}]}
+        }))
+        .unwrap();
+        let event: Event = serde_json::from_value(json!({
+            "metadata": {"name": "e"}, "involvedObject": {"kind": "Pod", "name": "performer-p"},
+            "type": "Normal", "reason": "BackOff", "message": "Back-off pulling image \"img:v2\"",
+            "source": {"component": "kubelet"}, "lastTimestamp": "1970-01-01T00:00:00Z"
+        }))
+        .unwrap();
+        let health = PerformerHealth::judge(&performer, Some(Some(&pod)));
+        let description = PodDescription {
+            name: "performer-p".to_string(),
+            pod: Some(&pod),
+            health: &health,
+            events: Some(std::slice::from_ref(&event)),
+        };
+        let mut lines = Lines::default();
+        for line in pod_section(&description, Timestamp::UNIX_EPOCH) {
+            lines.0.push(line);
+        }
+        let mut out = Vec::new();
+        lines.write(&mut out).unwrap();
+        let expected = "\
+Pod:
+  Name:     performer-p
+  Phase:    Pending
+  Image:    img:v2
+  State:    ImagePullBackOff: Back-off pulling image \"img:v2\"
+  Created:  0s
+  Ready:    false
+  Not Healthy:
+    pod performer-p: ImagePullBackOff: Back-off pulling image \"img:v2\"
+  Events:
+    Type    Reason   Age   From     Message
+    ----    ------   ----  ----     -------
+    Normal  BackOff  0s    kubelet  Back-off pulling image \"img:v2\"
 ";
         assert_eq!(String::from_utf8(out).unwrap(), expected);
     }
