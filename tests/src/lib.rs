@@ -33,6 +33,7 @@ mod apiserver;
 pub mod bench;
 pub mod cache;
 mod client;
+mod cluster_objects;
 mod control_plane;
 mod crds;
 mod error;
@@ -53,6 +54,7 @@ mod process;
 mod webhook_server;
 mod workspace_binary;
 
+pub use cluster_objects::ensure_runtime_class;
 pub use control_plane::{
     ControlPlane, ControlPlaneOptions, EtcdSource, KEEP_RUN_DIR_ENV, ProcessIds, StartTimings,
 };
@@ -80,8 +82,8 @@ pub use operator::upstream_performer::{
 };
 pub use operator::{
     DOCUMENTED_DEFAULT_GRPC_PORT, DOCUMENTED_OPERATOR_FIELD_MANAGER, DocumentedOperator,
-    OperatorTiming, PERFORMER_FINALIZER, ReconcileError, UPSTREAM_DEFAULT_GRPC_PORT,
-    UPSTREAM_FIELD_MANAGER, UpstreamOperator,
+    OperatorContract, OperatorTiming, PERFORMER_FINALIZER, ReconcileError, RunningOperator,
+    UPSTREAM_DEFAULT_GRPC_PORT, UPSTREAM_FIELD_MANAGER, UpstreamOperator,
 };
 pub use operator_stand_in::{OPERATOR_FIELD_MANAGER, OperatorStandIn};
 pub use plugin::Plugin;

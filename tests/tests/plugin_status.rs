@@ -1,17 +1,36 @@
-//! `kubectl hourglass status` on a real control plane, with a stand-in
-//! writing the status subresource as the operator would: exit code 0 when
-//! everything is healthy, 2 when something is not ready or degraded, 1 on an
-//! API error; the table and `-o json` say the same.
+//! `kubectl hourglass status`, `get` and `describe` on a real control plane
+//! with our webhook, judged from the performers' pods against both operator
+//! contracts (the upstream operator writes no conditions and has no
+//! executor controller; the documented one writes conditions), with a
+//! simulated kubelet: exit code 0 when everything runs, 2 when something
+//! does not (saying why, from the pod), 1 on an API error; the table and
+//! `-o json` say the same.
+
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use hourglass_e2e::{
-    ControlPlane, OperatorStandIn, Plugin, TestNamespace, install_crds, workspace_root,
+    ControlPlane, OperatorContract, Plugin, PodOutcome, PodPolicy, RunningOperator,
+    SimulatedKubelet, TestNamespace, WebhookServer, ensure_runtime_class, install_crds,
+    workspace_root,
 };
-use serde_json::Value;
+use k8s_openapi::api::core::v1::Event;
+use kube::api::{Api, PostParams};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+const COMPLEX_IMAGE: &str = "myavs/performer:v2.0.0";
+const PATIENCE: Duration = Duration::from_secs(60);
 
 fn control_plane() -> &'static ControlPlane {
-    static CRDS: std::sync::Once = std::sync::Once::new();
+    static WEBHOOK: OnceLock<WebhookServer> = OnceLock::new();
     let control_plane = ControlPlane::shared();
-    CRDS.call_once(|| install_crds(control_plane).unwrap());
+    WEBHOOK.get_or_init(|| {
+        install_crds(control_plane).unwrap();
+        let webhook = WebhookServer::start(control_plane).unwrap();
+        webhook.register(control_plane).unwrap();
+        webhook
+    });
     control_plane
 }
 
@@ -20,43 +39,67 @@ fn plugin() -> Plugin {
 }
 
 /// A namespace with the spec's main executor, the complex performer that
-/// belongs to it, and the minimal performer that belongs to none.
-async fn fleet() -> (TestNamespace<'static>, OperatorStandIn) {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
-    for example in [
-        "main-executor.yaml",
-        "complex-performer.yaml",
-        "minimal-performer.yaml",
-    ] {
-        let path = workspace_root().join("manifests/examples").join(example);
-        control_plane()
-            .run_kubectl(
-                &[
-                    "create",
-                    "-n",
-                    namespace.name(),
-                    "-f",
-                    &path.display().to_string(),
-                ],
-                None,
-            )
-            .unwrap();
-    }
-    let client = control_plane().kube_client().await.unwrap();
-    let operator = OperatorStandIn::new(client, namespace.name());
-    (namespace, operator)
+/// belongs to it and the minimal performer that belongs to none, under
+/// `operator` (or none) and a node that runs them as `policy` says.
+struct Fleet {
+    namespace: TestNamespace<'static>,
+    _operator: Option<RunningOperator>,
+    _kubelet: SimulatedKubelet,
 }
 
-async fn all_running(operator: &OperatorStandIn) {
-    operator.executor_running("main-executor").await.unwrap();
-    operator
-        .performer_running("complex-performer")
-        .await
-        .unwrap();
-    operator
-        .performer_running("minimal-performer")
-        .await
-        .unwrap();
+impl Fleet {
+    async fn new(operator: Option<OperatorContract>, policy: PodPolicy) -> Fleet {
+        let namespace = TestNamespace::create(control_plane()).unwrap();
+        let client = control_plane().kube_client().await.unwrap();
+        ensure_runtime_class(&client, "gvisor").await;
+        for example in [
+            "main-executor.yaml",
+            "complex-performer.yaml",
+            "minimal-performer.yaml",
+        ] {
+            let path = workspace_root().join("manifests/examples").join(example);
+            control_plane()
+                .run_kubectl(
+                    &[
+                        "create",
+                        "-n",
+                        namespace.name(),
+                        "-f",
+                        &path.display().to_string(),
+                    ],
+                    None,
+                )
+                .unwrap();
+        }
+        Fleet {
+            _operator: operator.map(|contract| contract.start(client.clone(), namespace.name())),
+            _kubelet: SimulatedKubelet::start(client, namespace.name(), policy),
+            namespace,
+        }
+    }
+
+    fn ns(&self) -> &str {
+        self.namespace.name()
+    }
+
+    /// Runs `status ARGS` until it exits `code` (the operator and the node
+    /// take a moment), and returns its output.
+    async fn status_until(&self, args: &[&str], code: i32) -> hourglass_e2e::Outcome {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let outcome = plugin().run(&[&["status", "-n", self.ns()], args].concat(), None);
+            if outcome.code == Some(code) {
+                return outcome;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "status never exited {code}:\n{}{}",
+                outcome.stdout,
+                outcome.stderr
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
 }
 
 /// The table's rows as whitespace-separated cells (empty cells vanish).
@@ -71,28 +114,24 @@ fn has_row_starting(table: &str, cells: &[&str]) -> bool {
     rows(table).iter().any(|row| row.starts_with(cells))
 }
 
-#[tokio::test]
-async fn healthy_fleet_exits_0() {
-    let (namespace, operator) = fleet().await;
-    let ns = namespace.name();
-    all_running(&operator).await;
+fn problems(table: &str) -> Vec<&str> {
+    table
+        .lines()
+        .skip_while(|l| *l != "Not healthy:")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .map(str::trim)
+        .collect()
+}
 
-    let table = plugin().run(&["status", "-n", ns], None);
-    assert_eq!(table.code, Some(0), "{}{}", table.stdout, table.stderr);
+async fn healthy_fleet_exits_0(contract: OperatorContract) {
+    let fleet = Fleet::new(Some(contract), PodPolicy::default()).await;
+    let ns = fleet.ns();
+
+    let table = fleet.status_until(&[], 0).await;
     let out = &table.stdout;
-    assert!(
-        has_row_starting(
-            out,
-            &[
-                "EXECUTOR", "PHASE", "READY", "LAST", "CONFIG", "UPDATE", "AGE"
-            ]
-        ),
-        "{out}"
-    );
-    assert!(
-        has_row_starting(out, &["main-executor", "Running", "2/2"]),
-        "{out}"
-    );
+    // Nothing reconciles executors under the upstream operator: shown, not judged.
+    assert!(has_row_starting(out, &["main-executor", "-"]), "{out}");
     assert!(
         has_row_starting(
             out,
@@ -101,12 +140,12 @@ async fn healthy_fleet_exits_0() {
                 "main-executor",
                 "Running",
                 "true",
-                "myavs/performer:v2.0.0",
+                COMPLEX_IMAGE,
                 "v2.0.0",
-                &format!("complex-performer.{ns}.svc.cluster.local:9090"),
+                &format!("performer-complex-performer.{ns}.svc.cluster.local"),
             ]
         ),
-        "{out}"
+        "{contract:?}: {out}"
     );
     assert!(
         has_row_starting(out, &["minimal-performer", "Running", "true"]),
@@ -118,15 +157,7 @@ async fn healthy_fleet_exits_0() {
     assert_eq!(json.code, Some(0), "{}", json.stderr);
     let view: Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(view["healthy"], true);
-    let executor = &view["executors"][0];
-    assert_eq!(executor["name"], "main-executor");
-    assert_eq!(executor["readyReplicas"], 2);
-    assert_eq!(executor["desiredReplicas"], 2);
-    assert!(
-        executor["lastConfigUpdate"]
-            .as_str()
-            .is_some_and(|t| !t.is_empty())
-    );
+    assert_eq!(view["executors"][0]["reconciled"], false);
     let performers: Vec<&str> = view["performers"]
         .as_array()
         .unwrap()
@@ -139,7 +170,8 @@ async fn healthy_fleet_exits_0() {
         "grouped under their executor first"
     );
 
-    // One executor: it and its performers only.
+    // One executor: it and its performers only; the relation outlived the
+    // operator's update (label, and the field put back by the webhook).
     let one = plugin().run(&["status", "main-executor", "-n", ns, "-o", "json"], None);
     assert_eq!(one.code, Some(0), "{}", one.stderr);
     let view: Value = serde_json::from_str(&one.stdout).unwrap();
@@ -147,84 +179,153 @@ async fn healthy_fleet_exits_0() {
     assert_eq!(view["performers"][0]["name"], "complex-performer");
 }
 
-#[tokio::test]
-async fn a_degraded_performer_exits_2_and_says_why() {
-    let (namespace, operator) = fleet().await;
-    let ns = namespace.name();
-    all_running(&operator).await;
-    operator
-        .performer_image_pull_failed("complex-performer")
-        .await
-        .unwrap();
+#[tokio::test(flavor = "multi_thread")]
+async fn healthy_fleet_exits_0_with_the_upstream_operator() {
+    healthy_fleet_exits_0(OperatorContract::Upstream).await;
+}
 
-    let table = plugin().run(&["status", "-n", ns], None);
-    assert_eq!(table.code, Some(2), "{}{}", table.stdout, table.stderr);
+#[tokio::test(flavor = "multi_thread")]
+async fn healthy_fleet_exits_0_with_the_documented_operator() {
+    healthy_fleet_exits_0(OperatorContract::Documented).await;
+}
+
+/// The complex performer's image cannot be pulled: status, get and describe
+/// say so from the pod, and the healthy one alone still exits 0.
+async fn a_pod_that_cannot_pull_exits_2_and_says_why(contract: OperatorContract) {
+    let policy = PodPolicy::default().with_image(COMPLEX_IMAGE, PodOutcome::ImagePullBackOff);
+    let fleet = Fleet::new(Some(contract), policy).await;
+    let ns = fleet.ns();
+
+    // Wait for the kubelet's back-off (after its first ErrImagePull).
+    let deadline = Instant::now() + PATIENCE;
+    let table = loop {
+        let table = fleet.status_until(&[], 2).await;
+        if table.stdout.contains("ImagePullBackOff") || Instant::now() > deadline {
+            break table;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
     let out = &table.stdout;
     assert!(
         has_row_starting(
             out,
-            &["complex-performer", "main-executor", "Pending", "false"]
+            &[
+                "complex-performer",
+                "main-executor",
+                "Pending",
+                "false",
+                "ImagePullBackOff"
+            ]
         ),
-        "{out}"
+        "{contract:?}: {out}"
     );
-    let problems: Vec<&str> = out
-        .lines()
-        .skip_while(|l| *l != "Not healthy:")
-        .skip(1)
-        .map(str::trim)
-        .collect();
-    let message = "Back-off pulling image \"myavs/performer:v2.0.0\": not found";
-    assert_eq!(
-        problems,
-        [
-            "performer/complex-performer: phase is Pending, not Running".to_string(),
-            "performer/complex-performer: not ready".to_string(),
-            format!("performer/complex-performer: Available=False (ImagePullFailed): {message}"),
-            format!("performer/complex-performer: Degraded=True (ImagePullFailed): {message}"),
-            format!("performer/complex-performer: Progressing=True (ImagePullFailed): {message}"),
-        ],
-        "{out}"
+    let problems = problems(out);
+    assert!(
+        problems[0].starts_with(&format!(
+            "performer/complex-performer: pod performer-complex-performer: ImagePullBackOff: Back-off pulling image \"{COMPLEX_IMAGE}\""
+        )),
+        "{contract:?}: {out}"
     );
+    if contract == OperatorContract::Documented {
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("Available=False (ImagePullFailed)")),
+            "the documented operator's conditions are shown too: {out}"
+        );
+    }
 
     let json = plugin().run(&["status", "-n", ns, "-o", "json"], None);
-    assert_eq!(
-        json.code,
-        Some(2),
-        "-o json keeps the exit code: {}",
-        json.stderr
-    );
+    assert_eq!(json.code, Some(2), "-o json keeps the exit code");
     let view: Value = serde_json::from_str(&json.stdout).unwrap();
-    assert_eq!(view["healthy"], false);
-    let complex = &view["performers"][0];
-    assert_eq!(complex["healthy"], false);
-    assert!(
-        complex["conditions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["type"] == "Degraded" && c["reason"] == "ImagePullFailed"),
-        "{complex}"
-    );
-    assert_eq!(
-        view["performers"][1]["healthy"], true,
-        "minimal-performer is fine"
-    );
+    assert_eq!(view["performers"][0]["reason"], "ImagePullBackOff");
+    assert_eq!(view["performers"][1]["healthy"], true);
 
-    // The healthy one alone exits 0.
     let alone = plugin().run(&["status", "minimal-performer", "-n", ns], None);
     assert_eq!(alone.code, Some(0), "{}{}", alone.stdout, alone.stderr);
+
+    // get: the same phase, readiness and reason.
+    let get = plugin().run(&["get", "performers", "-n", ns], None);
+    assert_eq!(get.code, Some(0), "{}", get.stderr);
+    assert!(
+        rows(&get.stdout).iter().any(|row| row[0] == "complex-performer"
+            && row.contains(&"Pending")
+            && row.contains(&"false")
+            && row.contains(&"ImagePullBackOff")),
+        "{}",
+        get.stdout
+    );
+
+    // describe: the pod's state and the pod's events (the kubelet's, here
+    // written as kubelet writes them).
+    let client = control_plane().kube_client().await.unwrap();
+    let pod_uid = Api::<k8s_openapi::api::core::v1::Pod>::namespaced(client.clone(), ns)
+        .get("performer-complex-performer")
+        .await
+        .unwrap()
+        .metadata
+        .uid;
+    let event: Event = serde_json::from_value(json!({
+        "metadata": {"name": "performer-complex-performer.backoff"},
+        "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": "performer-complex-performer",
+            "namespace": ns, "uid": pod_uid},
+        "reason": "BackOff", "type": "Normal", "count": 3,
+        "message": format!("Back-off pulling image \"{COMPLEX_IMAGE}\""),
+        "source": {"component": "kubelet"},
+        "firstTimestamp": "2025-06-01T10:00:00Z", "lastTimestamp": "2025-06-01T10:00:30Z",
+    }))
+    .unwrap();
+    Api::<Event>::namespaced(client, ns)
+        .create(&PostParams::default(), &event)
+        .await
+        .unwrap();
+    let describe = plugin().run(&["describe", "performer", "complex-performer", "-n", ns], None);
+    assert_eq!(describe.code, Some(0), "{}", describe.stderr);
+    let text = &describe.stdout;
+    let pod_section = text
+        .split("\nPod:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no Pod section:\n{text}"));
+    assert!(
+        pod_section.contains("  Name:         performer-complex-performer\n")
+            || pod_section.contains("performer-complex-performer"),
+        "{text}"
+    );
+    assert!(
+        pod_section.contains(&format!(
+            "State:        ImagePullBackOff: Back-off pulling image \"{COMPLEX_IMAGE}\""
+        )),
+        "{text}"
+    );
+    assert!(
+        pod_section.contains("BackOff")
+            && pod_section.contains("kubelet")
+            && pod_section.contains("(x3 over"),
+        "the pod's events: {text}"
+    );
 }
 
-#[tokio::test]
-async fn nothing_reported_yet_exits_2() {
-    let (namespace, _operator) = fleet().await;
-    let ns = namespace.name();
-    let table = plugin().run(&["status", "-n", ns], None);
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pod_that_cannot_pull_exits_2_with_the_upstream_operator() {
+    a_pod_that_cannot_pull_exits_2_and_says_why(OperatorContract::Upstream).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pod_that_cannot_pull_exits_2_with_the_documented_operator() {
+    a_pod_that_cannot_pull_exits_2_and_says_why(OperatorContract::Documented).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_no_operator_there_is_no_pod_and_status_exits_2() {
+    let fleet = Fleet::new(None, PodPolicy::default()).await;
+    let table = plugin().run(&["status", "-n", fleet.ns()], None);
     assert_eq!(table.code, Some(2), "{}{}", table.stdout, table.stderr);
-    assert!(
-        table
-            .stdout
-            .contains("  executor/main-executor: no phase reported yet (is the operator running?)\n  executor/main-executor: 0/2 replicas ready\n"),
+    assert_eq!(
+        problems(&table.stdout),
+        [
+            "performer/complex-performer: no pod performer-complex-performer (is the Hourglass operator running?)",
+            "performer/minimal-performer: no pod performer-minimal-performer (is the Hourglass operator running?)",
+        ],
         "{}",
         table.stdout
     );

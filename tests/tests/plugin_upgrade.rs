@@ -1,19 +1,26 @@
 //! `kubectl hourglass performer upgrade` on a real control plane with our
-//! webhook registered. No operator runs here: with none, the upgrade waits
-//! and times out (and `--rollback` restores the recorded spec); a stand-in
-//! that writes the status subresource the way the operator would lets it
-//! succeed, or fail. Two upgrades in a row, the second while the first still
-//! waits, leave exactly the second's image and nothing else changed.
+//! webhook registered, against both operator contracts: the upstream
+//! operator as it runs (it writes no conditions; an upgrade is the old pod
+//! deleted and a new one created) and one following the API reference
+//! (conditions with observedGeneration), each with a simulated kubelet
+//! writing the pods' status. Done is judged from the pod: a good upgrade
+//! succeeds (and `--rollback` leaves it alone), a new pod that cannot run
+//! fails at once with its reason and is rolled back, no operator at all
+//! fails once no new pod comes. Two upgrades in a row, the second while the
+//! first still waits, leave exactly the second's image.
 
 use std::process::{Output, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use hourglass_e2e::{
-    ControlPlane, OperatorStandIn, Plugin, TestNamespace, WebhookServer, install_crds,
-    workspace_root,
+    ControlPlane, NO_GPU_NODE_MESSAGE, OperatorContract, Plugin, PodOutcome, PodPolicy,
+    RunningOperator, SimulatedKubelet, TestNamespace, WebhookServer, ensure_runtime_class,
+    install_crds, workspace_root,
 };
 use hourglass_shared::Performer;
+use hourglass_shared::status::{PodState, owned_pod, pod_name, pod_state, reported_ready};
+use k8s_openapi::api::core::v1::Pod;
 use kube::api::Api;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Child;
@@ -22,8 +29,15 @@ use tokio::time::Instant;
 /// The performer every test upgrades: the spec's complex example, so that
 /// "nothing else changed" covers many fields.
 const NAME: &str = "complex-performer";
+const POD: &str = "performer-complex-performer";
 const OLD_IMAGE: &str = "myavs/performer:v2.0.0";
-/// How long a test waits for something the plugin or the stand-in must do.
+const NEW_IMAGE: &str = "myavs/performer:v2.1.0";
+/// Images the simulated kubelet cannot run, each its own way.
+const UNPULLABLE: &str = "myavs/performer:v9.9.9";
+const UNSCHEDULABLE: &str = "myavs/performer:v8.0.0";
+const CRASHING: &str = "myavs/performer:v7.0.0";
+const SLOW: &str = "myavs/performer:v6.0.0";
+/// How long a test waits for something the plugin or a stand-in must do.
 const PATIENCE: Duration = Duration::from_secs(60);
 
 fn control_plane() -> &'static ControlPlane {
@@ -38,18 +52,32 @@ fn control_plane() -> &'static ControlPlane {
     control_plane
 }
 
-/// A namespace holding the example performer, an API for it and the stand-in.
+/// What the simulated node does with each image.
+fn node_policy() -> PodPolicy {
+    PodPolicy::always(PodOutcome::RunningReady)
+        .with_image(UNPULLABLE, PodOutcome::ImagePullBackOff)
+        .with_image(UNSCHEDULABLE, PodOutcome::no_gpu_node())
+        .with_image(CRASHING, PodOutcome::CrashLoopBackOff)
+        .with_image(SLOW, PodOutcome::ContainerCreating)
+}
+
+/// A namespace holding the example performer, running under `operator` (or
+/// under none), with the simulated node.
 struct Fixture {
     namespace: TestNamespace<'static>,
     performers: Api<Performer>,
-    operator: OperatorStandIn,
+    pods: Api<Pod>,
     plugin: Plugin,
+    operator: Option<RunningOperator>,
+    _kubelet: SimulatedKubelet,
 }
 
 impl Fixture {
-    async fn new() -> Fixture {
+    async fn new(operator: Option<OperatorContract>) -> Fixture {
         let control_plane = control_plane();
         let namespace = TestNamespace::create(control_plane).unwrap();
+        let client = control_plane.kube_client().await.unwrap();
+        ensure_runtime_class(&client, "gvisor").await;
         let example = workspace_root().join("manifests/examples/complex-performer.yaml");
         control_plane
             .run_kubectl(
@@ -63,13 +91,18 @@ impl Fixture {
                 None,
             )
             .unwrap();
-        let client = control_plane.kube_client().await.unwrap();
-        Fixture {
+        let fixture = Fixture {
             performers: Api::namespaced(client.clone(), namespace.name()),
-            operator: OperatorStandIn::new(client, namespace.name()),
+            pods: Api::namespaced(client.clone(), namespace.name()),
             plugin: Plugin::for_control_plane(control_plane).unwrap(),
+            operator: operator.map(|contract| contract.start(client.clone(), namespace.name())),
+            _kubelet: SimulatedKubelet::start(client, namespace.name(), node_policy()),
             namespace,
+        };
+        if fixture.operator.is_some() {
+            fixture.wait_until_running(OLD_IMAGE).await;
         }
+        fixture
     }
 
     fn ns(&self) -> &str {
@@ -96,6 +129,31 @@ impl Fixture {
 
     async fn performer(&self) -> Performer {
         self.performers.get(NAME).await.unwrap()
+    }
+
+    /// Waits until the performer's pod runs `image` and is ready, and the
+    /// operator says the performer is.
+    async fn wait_until_running(&self, image: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let performer = self.performer().await;
+            let pod = self.pods.get_opt(&pod_name(&performer)).await.unwrap();
+            let pod = owned_pod(&performer, pod.as_ref());
+            let running = pod.is_some_and(|pod| {
+                pod_state(pod) == PodState::Ready
+                    && hourglass_shared::status::pod_image(pod) == Some(image)
+            });
+            if running && reported_ready(&performer) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{NAME} never ran {image}: {:?}; operator errors: {:?}",
+                performer.status,
+                self.operator.as_ref().map(RunningOperator::errors)
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Starts `performer upgrade NAME ARGS...` (polling every 200ms).
@@ -163,6 +221,10 @@ impl Ran {
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
     }
+
+    fn last_line(&self) -> &str {
+        self.stderr.lines().last().unwrap_or_default()
+    }
 }
 
 impl std::fmt::Display for Ran {
@@ -187,108 +249,45 @@ fn with_image(spec: &str, image: &str, version: &str) -> String {
     )
 }
 
-#[tokio::test]
-async fn with_no_operator_it_times_out_and_rollback_restores_the_spec() {
-    let fixture = Fixture::new().await;
+// ------------------------------------------------------------- success
+
+/// A good upgrade, with `--rollback` asked for: the new pod runs, the
+/// operator reports it (with or without conditions), and nothing is rolled
+/// back; then nothing to do is said so.
+async fn succeeds(contract: OperatorContract) {
+    let fixture = Fixture::new(Some(contract)).await;
     let before = fixture.spec_text();
-    let image = "myavs/performer:v2.1.0";
+    let old_pod = fixture.pods.get(POD).await.unwrap().metadata.uid;
 
     let ran = fixture
-        .upgrade(&["--image", image, "--timeout", "3s", "--rollback"])
+        .upgrade(&["--image", NEW_IMAGE, "--timeout", "60s", "--rollback"])
         .await;
-    assert_eq!(ran.code, Some(1), "{ran}");
-    assert!(
-        ran.stderr.contains(&format!(
-            "performer \"{NAME}\": recorded image {OLD_IMAGE} version v2.0.0; wrote image {image} version v2.1.0"
-        )),
-        "{ran}"
-    );
-    assert!(
-        ran.stderr.contains(&format!(
-            "waiting for performer \"{NAME}\": phase <none>, ready false, no Available condition yet"
-        )),
-        "{ran}"
-    );
-    let last = ran.stderr.lines().last().unwrap_or_default();
-    assert!(
-        last.starts_with(&format!(
-            "error: timed out after 3s waiting for performer \"{NAME}\" to run {image} ("
-        )) && last.ends_with(&format!(
-            "; rolled back to image {OLD_IMAGE} version v2.0.0"
-        )),
-        "{ran}"
-    );
-    assert_eq!(ran.stdout, "");
-    assert_eq!(
-        fixture.spec_text(),
-        before,
-        "the recorded spec, byte for byte"
-    );
-}
-
-#[tokio::test]
-async fn with_no_operator_and_no_rollback_the_new_image_stays() {
-    let fixture = Fixture::new().await;
-    let before = fixture.spec_text();
-    let image = "myavs/performer:v2.1.0";
-
-    let ran = fixture
-        .upgrade(&["--image", image, "--timeout", "2s"])
-        .await;
-    assert_eq!(ran.code, Some(1), "{ran}");
-    assert!(
-        ran.stderr.contains(&format!(
-            "; the spec keeps the new image (pass --rollback to restore image {OLD_IMAGE} version v2.0.0 on failure)"
-        )),
-        "{ran}"
-    );
-    assert_eq!(fixture.spec_text(), with_image(&before, image, "v2.1.0"));
-}
-
-#[tokio::test]
-async fn succeeds_once_the_operator_reports_the_new_image_running() {
-    let fixture = Fixture::new().await;
-    let before = fixture.spec_text();
-    let old_generation = fixture.performer().await.metadata.generation.unwrap();
-    let image = "myavs/performer:v2.1.0";
-
-    let mut upgrade = fixture.start_upgrade(&["--image", image, "--timeout", "60s"]);
-    let written = fixture.wait_for_spec_image(image).await;
-    let generation = written.metadata.generation.unwrap();
-    assert!(generation > old_generation);
-
-    // A report about the old generation (its pod Running and ready) is not
-    // the upgrade done.
-    fixture
-        .operator
-        .performer_running_at(NAME, old_generation)
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    assert!(
-        upgrade.try_wait().unwrap().is_none(),
-        "the upgrade ended on a report about the old generation"
-    );
-
-    assert_eq!(
-        fixture.operator.performer_running(NAME).await.unwrap(),
-        generation
-    );
-    let ran = Ran::finish(upgrade).await;
-    assert_eq!(ran.code, Some(0), "{ran}");
+    assert_eq!(ran.code, Some(0), "{contract:?}: {ran}");
     assert_eq!(
         ran.stdout,
-        format!("performer \"{NAME}\" upgraded to {image}\n")
+        format!("performer \"{NAME}\" upgraded to {NEW_IMAGE}\n")
     );
-    assert_eq!(fixture.spec_text(), with_image(&before, image, "v2.1.0"));
+    assert!(
+        ran.stderr.contains(&format!(
+            "performer \"{NAME}\": recorded image {OLD_IMAGE} version v2.0.0; wrote image {NEW_IMAGE} version v2.1.0"
+        )),
+        "{ran}"
+    );
+    assert!(!ran.stderr.contains("rolling back"), "{ran}");
+    assert_eq!(fixture.spec_text(), with_image(&before, NEW_IMAGE, "v2.1.0"));
+    let pod = fixture.pods.get(POD).await.unwrap();
+    assert_ne!(pod.metadata.uid, old_pod, "the operator made a new pod");
+    assert_eq!(
+        hourglass_shared::status::pod_image(&pod),
+        Some(NEW_IMAGE)
+    );
 
-    // Nothing to do: said so, exit 0, nothing written.
     let resource_version = fixture.performer().await.metadata.resource_version;
-    let again = fixture.upgrade(&["--image", image]).await;
+    let again = fixture.upgrade(&["--image", NEW_IMAGE]).await;
     assert_eq!(again.code, Some(0), "{again}");
     assert_eq!(
         again.stdout,
-        format!("performer \"{NAME}\" already at {image}\n")
+        format!("performer \"{NAME}\" already at {NEW_IMAGE}\n")
     );
     assert_eq!(
         fixture.performer().await.metadata.resource_version,
@@ -296,41 +295,171 @@ async fn succeeds_once_the_operator_reports_the_new_image_running() {
     );
 }
 
-#[tokio::test]
-async fn an_image_pull_failure_ends_the_wait_and_rolls_back() {
-    let fixture = Fixture::new().await;
-    let before = fixture.spec_text();
-    let image = "myavs/performer:v9.9.9";
+#[tokio::test(flavor = "multi_thread")]
+async fn succeeds_with_the_upstream_operator() {
+    succeeds(OperatorContract::Upstream).await;
+}
 
-    let upgrade = fixture.start_upgrade(&["--image", image, "--timeout", "60s", "--rollback"]);
-    fixture.wait_for_spec_image(image).await;
-    fixture
-        .operator
-        .performer_image_pull_failed(NAME)
-        .await
-        .unwrap();
-    let ran = Ran::finish(upgrade).await;
-    assert_eq!(ran.code, Some(1), "{ran}");
-    let last = ran.stderr.lines().last().unwrap_or_default();
+#[tokio::test(flavor = "multi_thread")]
+async fn succeeds_with_the_documented_operator() {
+    succeeds(OperatorContract::Documented).await;
+}
+
+// ------------------------------------------------------------- failures
+
+/// A new pod that cannot run fails the upgrade at once with the pod's own
+/// reason, the rollback restores the spec byte for byte, and the operator
+/// then runs the old image again.
+async fn fails_and_rolls_back(contract: OperatorContract, image: &str, reasons: &[&str]) {
+    let fixture = Fixture::new(Some(contract)).await;
+    let before = fixture.spec_text();
+
+    let started = Instant::now();
+    let ran = fixture
+        .upgrade(&["--image", image, "--timeout", "60s", "--rollback"])
+        .await;
+    assert_eq!(ran.code, Some(1), "{contract:?}: {ran}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "not at once: {:?}",
+        started.elapsed()
+    );
+    let last = ran.last_line();
     assert!(
         last.starts_with(&format!(
             "error: performer \"{NAME}\" failed to run {image}: "
-        )) && last.contains("(ImagePullFailed)")
+        )) && reasons.iter().any(|reason| last.contains(reason))
             && last.ends_with(&format!(
                 "; rolled back to image {OLD_IMAGE} version v2.0.0"
             )),
-        "{ran}"
+        "{contract:?}, expected one of {reasons:?}: {ran}"
     );
-    assert_eq!(fixture.spec_text(), before);
+    assert_eq!(fixture.spec_text(), before, "the recorded spec, byte for byte");
+    fixture.wait_until_running(OLD_IMAGE).await;
 }
 
-#[tokio::test]
-async fn ctrl_c_with_rollback_restores_the_spec() {
-    let fixture = Fixture::new().await;
-    let before = fixture.spec_text();
-    let image = "myavs/performer:v2.1.0";
+#[tokio::test(flavor = "multi_thread")]
+async fn an_image_that_cannot_be_pulled_fails_with_the_upstream_operator() {
+    fails_and_rolls_back(
+        OperatorContract::Upstream,
+        UNPULLABLE,
+        &["pod performer-complex-performer: ErrImagePull: ", "ImagePullBackOff: "],
+    )
+    .await;
+}
 
-    let mut upgrade = fixture.start_upgrade(&["--image", image, "--timeout", "60s", "--rollback"]);
+#[tokio::test(flavor = "multi_thread")]
+async fn an_image_that_cannot_be_pulled_fails_with_the_documented_operator() {
+    fails_and_rolls_back(
+        OperatorContract::Documented,
+        UNPULLABLE,
+        &["ErrImagePull", "ImagePullBackOff", "(ImagePullFailed)"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unschedulable_pod_fails_with_the_schedulers_message() {
+    fails_and_rolls_back(
+        OperatorContract::Upstream,
+        UNSCHEDULABLE,
+        &[&format!("pod performer-complex-performer: Unschedulable: {NO_GPU_NODE_MESSAGE}")],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unschedulable_pod_fails_with_the_documented_operator() {
+    fails_and_rolls_back(
+        OperatorContract::Documented,
+        UNSCHEDULABLE,
+        &["Unschedulable", "(SchedulingFailed)"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crash_looping_pod_fails_with_the_upstream_operator() {
+    fails_and_rolls_back(
+        OperatorContract::Upstream,
+        CRASHING,
+        &["pod performer-complex-performer: CrashLoopBackOff: back-off"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crash_looping_pod_fails_with_the_documented_operator() {
+    fails_and_rolls_back(
+        OperatorContract::Documented,
+        CRASHING,
+        &["CrashLoopBackOff"],
+    )
+    .await;
+}
+
+// ------------------------------------------------------------- no operator
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_no_operator_no_new_pod_comes_and_rollback_restores_the_spec() {
+    let fixture = Fixture::new(None).await;
+    let before = fixture.spec_text();
+
+    let ran = fixture
+        .upgrade(&[
+            "--image",
+            NEW_IMAGE,
+            "--operator-timeout",
+            "2s",
+            "--rollback",
+        ])
+        .await;
+    assert_eq!(ran.code, Some(1), "{ran}");
+    assert!(
+        ran.stderr.contains(&format!(
+            "waiting for performer \"{NAME}\": waiting for the operator to create the new pod"
+        )),
+        "{ran}"
+    );
+    assert_eq!(
+        ran.last_line(),
+        format!(
+            "error: performer \"{NAME}\" failed to run {NEW_IMAGE}: no new pod within 2s of the change (waiting for the operator to create the new pod); is the Hourglass operator running?; rolled back to image {OLD_IMAGE} version v2.0.0"
+        ),
+        "{ran}"
+    );
+    assert_eq!(ran.stdout, "");
+    assert_eq!(fixture.spec_text(), before, "the recorded spec, byte for byte");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_no_operator_and_no_rollback_the_new_image_stays() {
+    let fixture = Fixture::new(None).await;
+    let before = fixture.spec_text();
+
+    let ran = fixture
+        .upgrade(&["--image", NEW_IMAGE, "--timeout", "2s"])
+        .await;
+    assert_eq!(ran.code, Some(1), "{ran}");
+    assert!(
+        ran.stderr.contains(&format!(
+            "error: timed out after 2s waiting for performer \"{NAME}\" to run {NEW_IMAGE} (waiting for the operator to create the new pod); the spec keeps the new image (pass --rollback to restore image {OLD_IMAGE} version v2.0.0 on failure)"
+        )),
+        "{ran}"
+    );
+    assert_eq!(
+        fixture.spec_text(),
+        with_image(&before, NEW_IMAGE, "v2.1.0")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_with_rollback_restores_the_spec() {
+    let fixture = Fixture::new(None).await;
+    let before = fixture.spec_text();
+
+    let mut upgrade =
+        fixture.start_upgrade(&["--image", NEW_IMAGE, "--timeout", "60s", "--rollback"]);
     // Ctrl-C once the plugin says it waits: the user saw that line.
     let mut stderr = BufReader::new(upgrade.stderr.take().unwrap()).lines();
     let mut before_interrupt = String::new();
@@ -356,68 +485,88 @@ async fn ctrl_c_with_rollback_restores_the_spec() {
     assert_eq!(ran.code, Some(1), "{ran}");
     assert!(
         ran.stderr.contains(&format!(
-            "error: interrupted while waiting for performer \"{NAME}\" to run {image}"
+            "error: interrupted while waiting for performer \"{NAME}\" to run {NEW_IMAGE}"
         )),
         "{ran}"
     );
     assert_eq!(fixture.spec_text(), before);
 }
 
-#[tokio::test]
+// ------------------------------------------------------------- concurrency
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_second_upgrade_while_the_first_waits_wins_and_nothing_is_lost() {
-    let fixture = Fixture::new().await;
+    let fixture = Fixture::new(Some(OperatorContract::Upstream)).await;
     let before = fixture.spec_text();
-    let (first_image, second_image) = ("myavs/performer:v2.1.0", "myavs/performer:v2.2.0");
 
-    // The first records the spec and writes its image, then waits (with
-    // --rollback, which must not undo the second's write).
-    let first = fixture.start_upgrade(&["--image", first_image, "--timeout", "60s", "--rollback"]);
-    fixture.wait_for_spec_image(first_image).await;
+    // The first writes an image whose pod is slow to start, says so, and
+    // waits (with --rollback, which must not undo the second's write).
+    let mut first = fixture.start_upgrade(&["--image", SLOW, "--timeout", "60s", "--rollback"]);
+    let mut first_stderr = BufReader::new(first.stderr.take().unwrap()).lines();
+    let mut first_said = String::new();
+    while !first_said.contains("Pending: ContainerCreating") {
+        let line = tokio::time::timeout(PATIENCE, first_stderr.next_line())
+            .await
+            .expect("the first upgrade never showed the new pod starting")
+            .unwrap()
+            .unwrap_or_else(|| panic!("the first upgrade ended early:\n{first_said}"));
+        first_said.push_str(&line);
+        first_said.push('\n');
+    }
+    assert!(
+        first_said.contains(&format!(
+            "waiting for performer \"{NAME}\": pod {POD}: Pending: ContainerCreating"
+        )),
+        "{first_said}"
+    );
     // The second starts only now: it is the last request, by construction.
-    let second = fixture.start_upgrade(&["--image", second_image, "--timeout", "60s"]);
-    fixture.wait_for_spec_image(second_image).await;
+    let second = fixture.start_upgrade(&["--image", NEW_IMAGE, "--timeout", "60s"]);
+    fixture.wait_for_spec_image(NEW_IMAGE).await;
 
-    let first = Ran::finish(first).await;
+    while let Some(line) = first_stderr.next_line().await.unwrap() {
+        first_said.push_str(&line);
+        first_said.push('\n');
+    }
+    let mut first = Ran::finish(first).await;
+    first.stderr = first_said;
     assert_eq!(first.code, Some(1), "{first}");
     assert!(
         first.stderr.contains(&format!(
-            "error: performer \"{NAME}\" now has image {second_image}, written by someone else while waiting; not touching it"
+            "error: performer \"{NAME}\" now has image {NEW_IMAGE}, written by someone else while waiting; not touching it"
         )),
         "{first}"
     );
 
-    fixture.operator.performer_running(NAME).await.unwrap();
     let second = Ran::finish(second).await;
     assert_eq!(second.code, Some(0), "{second}");
     assert!(
         second.stderr.contains(&format!(
-            "recorded image {first_image} version v2.1.0; wrote image {second_image} version v2.2.0"
+            "recorded image {SLOW} version v6.0.0; wrote image {NEW_IMAGE} version v2.1.0"
         )),
         "the second recorded the first's write, not a stale spec: {second}"
     );
     assert_eq!(
         fixture.spec_text(),
-        with_image(&before, second_image, "v2.2.0"),
+        with_image(&before, NEW_IMAGE, "v2.1.0"),
         "exactly the last requested image, every other field as it was"
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn dry_runs_and_diff_change_nothing() {
-    let fixture = Fixture::new().await;
+    let fixture = Fixture::new(None).await;
     let before = fixture.spec_text();
-    let image = "myavs/performer:v2.1.0";
 
     let server = fixture
-        .upgrade(&["--image", image, "--dry-run=server"])
+        .upgrade(&["--image", NEW_IMAGE, "--dry-run=server"])
         .await;
     assert_eq!(server.code, Some(0), "{server}");
     assert_eq!(
         server.stdout,
-        format!("performer \"{NAME}\" upgraded to {image} (server dry run)\n")
+        format!("performer \"{NAME}\" upgraded to {NEW_IMAGE} (server dry run)\n")
     );
 
-    let diff = fixture.upgrade(&["--image", image, "--diff"]).await;
+    let diff = fixture.upgrade(&["--image", NEW_IMAGE, "--diff"]).await;
     assert_eq!(diff.code, Some(0), "{diff}");
     assert!(diff.stdout.starts_with(&format!(
         "--- performer/{NAME} (live)\n+++ performer/{NAME} (upgraded)\n"
@@ -432,8 +581,8 @@ async fn dry_runs_and_diff_change_nothing() {
         changed,
         [
             format!("-  image: {OLD_IMAGE}").as_str(),
-            format!("+  image: {image}").as_str(),
             "-  version: v2.0.0",
+            format!("+  image: {NEW_IMAGE}").as_str(),
             "+  version: v2.1.0",
         ],
         "{}",
@@ -457,7 +606,7 @@ async fn dry_runs_and_diff_change_nothing() {
             "-n",
             fixture.ns(),
             "--image",
-            image,
+            NEW_IMAGE,
         ],
         None,
     );

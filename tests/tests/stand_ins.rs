@@ -14,7 +14,8 @@ use futures::StreamExt;
 use hourglass_e2e::{
     ControlPlane, DocumentedOperator, DocumentedPerformer, IMAGE_PULL_BACK_OFF_AFTER,
     NO_GPU_NODE_MESSAGE, OperatorTiming, PERFORMER_FINALIZER, PodOutcome, PodPolicy,
-    SimulatedKubelet, TestNamespace, UPSTREAM_FIELD_MANAGER, UpstreamOperator, install_crds,
+    SimulatedKubelet, TestNamespace, UPSTREAM_FIELD_MANAGER, UpstreamOperator, ensure_runtime_class,
+    install_crds,
 };
 use k8s_openapi::api::core::v1::{Pod, Service};
 use kube::api::{
@@ -197,26 +198,6 @@ fn minimal_performer(name: &str, image: &str) -> Value {
     })
 }
 
-/// The pod admission plugin RuntimeClass refuses a pod naming a class that
-/// does not exist.
-async fn ensure_runtime_class(client: &kube::Client) {
-    let gvk = GroupVersionKind::gvk("node.k8s.io", "v1", "RuntimeClass");
-    let resource = ApiResource::from_gvk_with_plural(&gvk, "runtimeclasses");
-    let classes: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
-    let class: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": "node.k8s.io/v1",
-        "kind": "RuntimeClass",
-        "metadata": { "name": "gvisor" },
-        "handler": "runsc",
-    }))
-    .unwrap();
-    match classes.create(&PostParams::default(), &class).await {
-        Ok(_) => {}
-        Err(kube::Error::Api(status)) if status.code == 409 => {}
-        Err(err) => panic!("cannot create RuntimeClass gvisor: {err}"),
-    }
-}
-
 fn owner_reference(performer: &Value) -> Value {
     json!([{
         "apiVersion": "hourglass.eigenlayer.io/v1alpha1",
@@ -234,7 +215,7 @@ fn owner_reference(performer: &Value) -> Value {
 async fn upstream_update_erases_what_its_type_lacks() {
     let (namespace, client) = setup().await;
     let ns = namespace.name();
-    ensure_runtime_class(&client).await;
+    ensure_runtime_class(&client, "gvisor").await;
     create_performer(&client, ns, complex_performer("complex")).await;
     let before = performer_json(&client, ns, "complex").await;
     assert_eq!(before["spec"]["executorRef"], "main-executor");
@@ -302,7 +283,7 @@ async fn upstream_update_erases_what_its_type_lacks() {
 async fn upstream_pod_and_service_have_upstreams_shape() {
     let (namespace, client) = setup().await;
     let ns = namespace.name();
-    ensure_runtime_class(&client).await;
+    ensure_runtime_class(&client, "gvisor").await;
     create_performer(&client, ns, complex_performer("complex")).await;
     let operator = UpstreamOperator::start(client.clone(), ns);
 
@@ -838,7 +819,7 @@ async fn upstream_keeps_retrying_while_its_update_is_refused() {
 async fn documented_keeps_every_field_and_writes_conditions() {
     let (namespace, client) = setup().await;
     let ns = namespace.name();
-    ensure_runtime_class(&client).await;
+    ensure_runtime_class(&client, "gvisor").await;
     let mut manifest = complex_performer("complex");
     manifest["spec"]["config"]
         .as_object_mut()

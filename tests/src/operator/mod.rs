@@ -9,6 +9,7 @@
 //! Both build the performer's pod and service in one place (`pod`,
 //! `service`), and run in the same controller-runtime-shaped loop.
 
+mod contract;
 mod controller;
 mod documented;
 pub(crate) mod documented_performer;
@@ -24,6 +25,7 @@ mod upstream;
 pub(crate) mod upstream_performer;
 mod work_queue;
 
+pub use contract::{OperatorContract, RunningOperator};
 pub use controller::OperatorTiming;
 pub use documented::{
     DOCUMENTED_DEFAULT_GRPC_PORT, DOCUMENTED_OPERATOR_FIELD_MANAGER, DocumentedOperator,
