@@ -19,9 +19,7 @@
 //! side, each reproducing a contract someone else wrote:
 //! [`UpstreamOperator`] (the Hourglass operator's code at 11f1554),
 //! [`DocumentedOperator`] (its API reference), [`SimulatedKubelet`] (pod
-//! status as kubelet and kube-scheduler write it). [`OperatorStandIn`]
-//! predates them: it writes whatever status a test asks for, following no
-//! one's contract.
+//! status as kubelet and kube-scheduler write it).
 //!
 //! kube-apiserver (and kubectl, if the machine has none close to the pinned
 //! release) is built once from the Go module proxy into a cache directory
@@ -46,7 +44,6 @@ mod kubelet;
 mod kubernetes_build;
 mod namespace;
 mod operator;
-mod operator_stand_in;
 mod pki;
 mod plugin;
 mod ports;
@@ -85,7 +82,6 @@ pub use operator::{
     OperatorContract, OperatorTiming, PERFORMER_FINALIZER, ReconcileError, RunningOperator,
     UPSTREAM_DEFAULT_GRPC_PORT, UPSTREAM_FIELD_MANAGER, UpstreamOperator,
 };
-pub use operator_stand_in::{OPERATOR_FIELD_MANAGER, OperatorStandIn};
 pub use plugin::Plugin;
 pub use process::ChildProcess;
 pub use webhook_server::{ServingPair, WebhookServer, plain_http_get};

@@ -274,13 +274,13 @@ async fn succeeds(contract: OperatorContract) {
         "{ran}"
     );
     assert!(!ran.stderr.contains("rolling back"), "{ran}");
-    assert_eq!(fixture.spec_text(), with_image(&before, NEW_IMAGE, "v2.1.0"));
+    assert_eq!(
+        fixture.spec_text(),
+        with_image(&before, NEW_IMAGE, "v2.1.0")
+    );
     let pod = fixture.pods.get(POD).await.unwrap();
     assert_ne!(pod.metadata.uid, old_pod, "the operator made a new pod");
-    assert_eq!(
-        hourglass_shared::status::pod_image(&pod),
-        Some(NEW_IMAGE)
-    );
+    assert_eq!(hourglass_shared::status::pod_image(&pod), Some(NEW_IMAGE));
 
     let resource_version = fixture.performer().await.metadata.resource_version;
     let again = fixture.upgrade(&["--image", NEW_IMAGE]).await;
@@ -334,7 +334,11 @@ async fn fails_and_rolls_back(contract: OperatorContract, image: &str, reasons: 
             )),
         "{contract:?}, expected one of {reasons:?}: {ran}"
     );
-    assert_eq!(fixture.spec_text(), before, "the recorded spec, byte for byte");
+    assert_eq!(
+        fixture.spec_text(),
+        before,
+        "the recorded spec, byte for byte"
+    );
     fixture.wait_until_running(OLD_IMAGE).await;
 }
 
@@ -343,7 +347,10 @@ async fn an_image_that_cannot_be_pulled_fails_with_the_upstream_operator() {
     fails_and_rolls_back(
         OperatorContract::Upstream,
         UNPULLABLE,
-        &["pod performer-complex-performer: ErrImagePull: ", "ImagePullBackOff: "],
+        &[
+            "pod performer-complex-performer: ErrImagePull: ",
+            "ImagePullBackOff: ",
+        ],
     )
     .await;
 }
@@ -363,7 +370,9 @@ async fn an_unschedulable_pod_fails_with_the_schedulers_message() {
     fails_and_rolls_back(
         OperatorContract::Upstream,
         UNSCHEDULABLE,
-        &[&format!("pod performer-complex-performer: Unschedulable: {NO_GPU_NODE_MESSAGE}")],
+        &[&format!(
+            "pod performer-complex-performer: Unschedulable: {NO_GPU_NODE_MESSAGE}"
+        )],
     )
     .await;
 }
@@ -429,7 +438,11 @@ async fn with_no_operator_no_new_pod_comes_and_rollback_restores_the_spec() {
         "{ran}"
     );
     assert_eq!(ran.stdout, "");
-    assert_eq!(fixture.spec_text(), before, "the recorded spec, byte for byte");
+    assert_eq!(
+        fixture.spec_text(),
+        before,
+        "the recorded spec, byte for byte"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -581,8 +594,8 @@ async fn dry_runs_and_diff_change_nothing() {
         changed,
         [
             format!("-  image: {OLD_IMAGE}").as_str(),
-            "-  version: v2.0.0",
             format!("+  image: {NEW_IMAGE}").as_str(),
+            "-  version: v2.0.0",
             "+  version: v2.1.0",
         ],
         "{}",

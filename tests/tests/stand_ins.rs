@@ -14,8 +14,8 @@ use futures::StreamExt;
 use hourglass_e2e::{
     ControlPlane, DocumentedOperator, DocumentedPerformer, IMAGE_PULL_BACK_OFF_AFTER,
     NO_GPU_NODE_MESSAGE, OperatorTiming, PERFORMER_FINALIZER, PodOutcome, PodPolicy,
-    SimulatedKubelet, TestNamespace, UPSTREAM_FIELD_MANAGER, UpstreamOperator, ensure_runtime_class,
-    install_crds,
+    SimulatedKubelet, TestNamespace, UPSTREAM_FIELD_MANAGER, UpstreamOperator,
+    ensure_runtime_class, install_crds,
 };
 use k8s_openapi::api::core::v1::{Pod, Service};
 use kube::api::{

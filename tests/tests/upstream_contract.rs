@@ -80,8 +80,11 @@ async fn complex_pod(contract: OperatorContract) -> (TestNamespace<'static>, Run
     let ns = namespace.name().to_string();
     let client = control_plane().kube_client().await.unwrap();
     ensure_runtime_class(&client, "gvisor").await;
-    kubectl(&["create", "-n", &ns, "-f", "-"], Some(&example("complex-performer.yaml")))
-        .assert_success();
+    kubectl(
+        &["create", "-n", &ns, "-f", "-"],
+        Some(&example("complex-performer.yaml")),
+    )
+    .assert_success();
     let operator = contract.start(client.clone(), &ns);
     let pods: Api<Pod> = Api::namespaced(client, &ns);
     let pod = eventually("the operator creates the pod", async || {
@@ -124,9 +127,15 @@ async fn the_hardware_terms_reach_the_pod(contract: OperatorContract) {
     );
     // One GPU resource, the one the operator requests for the type.
     let resources = &spec["containers"][0]["resources"];
-    assert_eq!(resources["limits"]["nvidia.com/nvidia-a100"], "2", "{resources}");
+    assert_eq!(
+        resources["limits"]["nvidia.com/nvidia-a100"], "2",
+        "{resources}"
+    );
     assert_eq!(resources["requests"]["nvidia.com/nvidia-a100"], "2");
-    assert!(resources["limits"].get("nvidia.com/gpu").is_none(), "{resources}");
+    assert!(
+        resources["limits"].get("nvidia.com/gpu").is_none(),
+        "{resources}"
+    );
     assert_eq!(spec["runtimeClassName"], "gvisor");
     assert!(operator.errors().is_empty(), "{:?}", operator.errors());
 }
@@ -162,8 +171,7 @@ async fn nothing_is_lost_to_the_upstream_operators_typed_update() {
         "main-executor"
     );
     assert_eq!(
-        spec["scheduling"]["nodeAffinity"],
-        spec["scheduling"]["affinity"]["nodeAffinity"],
+        spec["scheduling"]["nodeAffinity"], spec["scheduling"]["affinity"]["nodeAffinity"],
         "{spec}"
     );
     let keys: Vec<&str> = spec["scheduling"]["nodeAffinity"]
@@ -221,7 +229,8 @@ fn names_the_operator_cannot_give_its_service_are_refused() {
     let namespace = TestNamespace::create(control_plane()).unwrap();
     let ns = namespace.name();
     let performer = |name: &str| {
-        example("minimal-performer.yaml").replace("name: minimal-performer", &format!("name: {name}"))
+        example("minimal-performer.yaml")
+            .replace("name: minimal-performer", &format!("name: {name}"))
     };
     let long = "p".repeat(61);
     let refused = kubectl(&["create", "-n", ns, "-f", "-"], Some(&performer(&long)));
@@ -233,8 +242,15 @@ fn names_the_operator_cannot_give_its_service_are_refused() {
         "{}",
         refused.stderr
     );
-    kubectl(&["create", "-n", ns, "-f", "-"], Some(&performer(&"p".repeat(53)))).assert_success();
-    let dotted = kubectl(&["create", "-n", ns, "-f", "-"], Some(&performer("my.performer")));
+    kubectl(
+        &["create", "-n", ns, "-f", "-"],
+        Some(&performer(&"p".repeat(53))),
+    )
+    .assert_success();
+    let dotted = kubectl(
+        &["create", "-n", ns, "-f", "-"],
+        Some(&performer("my.performer")),
+    );
     dotted.assert_failure();
     assert!(dotted.stderr.contains("(no '.')"), "{}", dotted.stderr);
 }
@@ -278,7 +294,11 @@ fn performers_as_the_upstream_executor_creates_them_are_admitted_unchanged() {
     let namespace = TestNamespace::create(control_plane()).unwrap();
     let ns = namespace.name();
     let rows = [
-        as_the_executor_creates_it("performer-3fa2b1-0c9d8e7f", "ghcr.io/acme/hello-performer:v1.2.3", json!({})),
+        as_the_executor_creates_it(
+            "performer-3fa2b1-0c9d8e7f",
+            "ghcr.io/acme/hello-performer:v1.2.3",
+            json!({}),
+        ),
         as_the_executor_creates_it(
             "performer-3fa2b1-9a8b7c6d",
             "localhost:5000/acme/performer:latest",
@@ -299,12 +319,22 @@ fn performers_as_the_upstream_executor_creates_them_are_admitted_unchanged() {
         );
         created.assert_success();
         let stored: Value = serde_json::from_str(&created.stdout).unwrap();
-        assert_eq!(stored["spec"], sent["spec"], "{name}: nothing but defaults, and none were missing");
-        assert_eq!(stored["metadata"]["labels"], sent["metadata"]["labels"], "{name}");
+        assert_eq!(
+            stored["spec"], sent["spec"],
+            "{name}: nothing but defaults, and none were missing"
+        );
+        assert_eq!(
+            stored["metadata"]["labels"], sent["metadata"]["labels"],
+            "{name}"
+        );
     }
 
     // A digest-based deploy yields an image with an empty tag.
-    let digest = as_the_executor_creates_it("performer-3fa2b1-11111111", "ghcr.io/acme/performer:", json!({}));
+    let digest = as_the_executor_creates_it(
+        "performer-3fa2b1-11111111",
+        "ghcr.io/acme/performer:",
+        json!({}),
+    );
     let refused = kubectl(&["create", "-n", ns, "-f", "-"], Some(&digest.to_string()));
     refused.assert_failure();
     assert!(
@@ -330,7 +360,11 @@ async fn objects_a_pod_needs_but_that_do_not_exist_are_warnings() {
         "spec.scheduling.runtimeClass: RuntimeClass \"kata-missing\" not found; the pod is refused",
         "spec.config.serviceAccountName: ServiceAccount \"nobody\" not found in ",
     ] {
-        assert!(created.stderr.contains(needle), "{needle}\n{}", created.stderr);
+        assert!(
+            created.stderr.contains(needle),
+            "{needle}\n{}",
+            created.stderr
+        );
     }
 
     // Once they exist, the watch caches know it and nothing is said.

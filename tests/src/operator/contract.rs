@@ -13,7 +13,8 @@ pub enum OperatorContract {
 }
 
 impl OperatorContract {
-    pub const BOTH: [OperatorContract; 2] = [OperatorContract::Upstream, OperatorContract::Documented];
+    pub const BOTH: [OperatorContract; 2] =
+        [OperatorContract::Upstream, OperatorContract::Documented];
 
     /// Starts this operator over the performers of `namespace`; it stops
     /// when the returned value is dropped.
