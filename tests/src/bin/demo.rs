@@ -1,13 +1,20 @@
 //! The README's first command: a real control plane with our CRDs and
-//! webhook, the spec's examples applied, one refusal, the status view, and
-//! then it stays up until Ctrl-C so you can try things yourself.
+//! webhook, a stand-in of the upstream Hourglass operator and a simulated
+//! kubelet, the spec's examples applied (the complex performer's pod
+//! carrying its GPU/TEE node affinity), one refusal, the status view, an
+//! upgrade that succeeds, and then it stays up until Ctrl-C so you can try
+//! things yourself.
 
 use std::io::Write as _;
 use std::process::{Command, ExitCode};
 
 use hourglass_e2e::{
-    ControlPlane, Outcome, WebhookServer, install_crds, workspace_binary, workspace_root,
+    ControlPlane, Outcome, PodOutcome, PodPolicy, SimulatedKubelet, UpstreamOperator,
+    WebhookServer, ensure_runtime_class, install_crds, workspace_binary, workspace_root,
 };
+
+/// An image the simulated node cannot pull, for trying a failed upgrade.
+const UNPULLABLE: &str = "myavs/performer:v9.9.9";
 
 fn main() -> ExitCode {
     match run() {
@@ -24,6 +31,15 @@ fn step(text: &str) {
 }
 
 fn run() -> Result<(), String> {
+    step(
+        "building hourglass-webhook and kubectl-hourglass (cargo build: several minutes the first time on 2 cores, seconds after)",
+    );
+    let webhook_binary =
+        workspace_binary("hourglass-webhook", "hourglass-webhook").map_err(|e| e.to_string())?;
+    let plugin =
+        workspace_binary("kubectl-hourglass", "kubectl-hourglass").map_err(|e| e.to_string())?;
+    eprintln!("    {}\n    {}", webhook_binary.display(), plugin.display());
+
     step(
         "starting etcd + kube-apiserver on loopback (the first run builds kube-apiserver: about 3-5 minutes, once)",
     );
@@ -47,8 +63,23 @@ fn run() -> Result<(), String> {
         .register(&control_plane)
         .map_err(|e| e.to_string())?;
 
-    let plugin =
-        workspace_binary("kubectl-hourglass", "kubectl-hourglass").map_err(|e| e.to_string())?;
+    // The stand-ins run as tasks of this runtime until the demo ends.
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("tokio: {e}"))?;
+    let _in_runtime = runtime.enter();
+    step(
+        "starting a stand-in of the upstream Hourglass operator (hourglass-operator 11f1554: pods and services, status without conditions) and a simulated kubelet",
+    );
+    let client = runtime
+        .block_on(control_plane.kube_client())
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(ensure_runtime_class(&client, "gvisor"));
+    let operator = UpstreamOperator::start(client.clone(), "default");
+    let kubelet = SimulatedKubelet::start(
+        client,
+        "default",
+        PodPolicy::default().with_image(UNPULLABLE, PodOutcome::ImagePullBackOff),
+    );
+
     let plugin_dir = plugin.parent().map(|p| p.to_path_buf()).unwrap_or_default();
     let path = format!(
         "{}:{}",
@@ -83,19 +114,34 @@ fn run() -> Result<(), String> {
             return Err(format!("applying {file} failed"));
         }
     }
-    eprintln!(
-        "$ kubectl get performer complex-performer -o jsonpath='{{.spec.scheduling.nodeAffinity}}'"
+
+    step(
+        "the operator's pod for the complex performer carries the GPU/TEE scheduling our webhook added",
     );
-    show(&kubectl(
-        &[
-            "get",
-            "performer",
-            "complex-performer",
-            "-o",
-            "jsonpath={.spec.scheduling.nodeAffinity}\n",
-        ],
-        None,
-    ));
+    wait_for(|| {
+        kubectl(
+            &["get", "pod", "performer-complex-performer", "-o", "name"],
+            None,
+        )
+        .success
+    })?;
+    for (what, path) in [
+        ("node affinity", "{.spec.affinity.nodeAffinity}"),
+        ("tolerations", "{.spec.tolerations}"),
+        ("resources", "{.spec.containers[0].resources}"),
+    ] {
+        eprintln!("$ kubectl get pod performer-complex-performer -o jsonpath='{path}'   # {what}");
+        show(&kubectl(
+            &[
+                "get",
+                "pod",
+                "performer-complex-performer",
+                "-o",
+                &format!("jsonpath={path}\n"),
+            ],
+            None,
+        ));
+    }
 
     step("a performer with a bad address, port and TEE type: one refusal naming every field");
     let bad =
@@ -108,23 +154,60 @@ fn run() -> Result<(), String> {
     eprintln!("$ kubectl apply -f broken-performer.yaml");
     show(&kubectl(&["apply", "-n", "default", "-f", "-"], Some(&bad)));
 
-    step(
-        "kubectl hourglass status (no operator runs here, so performers are not ready: exit code 2)",
-    );
+    step("kubectl hourglass status: judged from the pods (exit code 0 once both performers run)");
+    wait_for(|| kubectl(&["hourglass", "status", "-n", "default"], None).success)?;
     eprintln!("$ kubectl hourglass status");
     show(&kubectl(&["hourglass", "status", "-n", "default"], None));
 
+    step("an upgrade: the operator replaces the pod, the plugin waits for the new one to be ready");
+    eprintln!(
+        "$ kubectl hourglass performer upgrade complex-performer --image myavs/performer:v2.1.0 --rollback"
+    );
+    let upgrade = kubectl(
+        &[
+            "hourglass",
+            "performer",
+            "upgrade",
+            "complex-performer",
+            "-n",
+            "default",
+            "--image",
+            "myavs/performer:v2.1.0",
+            "--rollback",
+        ],
+        None,
+    );
+    show(&upgrade);
+    if !upgrade.success {
+        return Err("the upgrade failed".to_string());
+    }
+
     eprintln!(
         "\nThe control plane and the webhook keep running. In another shell:\n\
-         \n    export KUBECONFIG={}\n    export PATH={}:$PATH\n    kubectl get hourglass\n    kubectl hourglass status\n\
+         \n    export KUBECONFIG={}\n    export PATH={}:$PATH\n    kubectl get hourglass\n    kubectl hourglass status\n    kubectl hourglass describe performer complex-performer\n\
+         \nThe simulated node cannot pull {UNPULLABLE}; see a failed upgrade rolled back with:\n\
+         \n    kubectl hourglass performer upgrade complex-performer --image {UNPULLABLE} --rollback\n\
          \nPress Ctrl-C here to stop everything.",
         control_plane.kubeconfig_path().display(),
         plugin_dir.display()
     );
     wait_for_ctrl_c();
+    drop((operator, kubelet));
     drop(webhook);
     control_plane.stop();
     eprintln!("stopped.");
+    Ok(())
+}
+
+/// Polls `done` for up to a minute: the stand-ins take a moment.
+fn wait_for(done: impl Fn() -> bool) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done() {
+        if std::time::Instant::now() > deadline {
+            return Err("the operator stand-in did not get there within a minute".to_string());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
     Ok(())
 }
 
