@@ -1,12 +1,14 @@
 //! A fleet for the plugin benchmark: executors and performers spread over a
-//! few namespaces, each performer naming an executor of its namespace, and
-//! the status an operator would have written, so `status` has something to
-//! show (mostly Running, some Pending, a few Failed).
+//! few namespaces, each performer naming an executor of its namespace; the
+//! upstream operator stand-in gives each a pod, a service and its status,
+//! and the simulated kubelet runs the pods (mostly Running and ready, some
+//! starting, a few failing to pull), so `status` has something to show.
 
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::bench::examples::{numbered_name, renamed};
+use crate::kubelet::{PodOutcome, PodPolicy};
 
 /// Who lives where: `(namespace, name)` of every executor and performer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,51 +65,30 @@ pub fn performer(template: &Value, namespace: &str, name: &str, executor: &str) 
     object
 }
 
-/// What the operator reports for performer number `index` (1-based): one in
-/// fifty Failed on an image pull, one in twenty Pending, the rest Running.
-pub fn performer_status(index: usize, namespace: &str, name: &str) -> Value {
-    let now = now();
-    let condition = |type_: &str, status: &str, reason: &str, message: &str| {
-        json!({
-            "type": type_, "status": status, "reason": reason, "message": message,
-            "observedGeneration": 1, "lastTransitionTime": now,
-        })
-    };
+/// How the node runs the pod of performer number `index` (1-based): one in
+/// fifty cannot pull its image, one in twenty is still starting, the rest
+/// run and are ready.
+pub fn pod_outcome(index: usize) -> PodOutcome {
     if index.is_multiple_of(50) {
-        let message = "Back-off pulling image: not found";
-        return json!({
-            "phase": "Failed",
-            "ready": false,
-            "podName": format!("{name}-pod"),
-            "conditions": [
-                condition("Available", "False", "ImagePullFailed", message),
-                condition("Degraded", "True", "ImagePullFailed", message),
-            ],
-        });
+        PodOutcome::ImagePullBackOff
+    } else if index.is_multiple_of(20) {
+        PodOutcome::ContainerCreating
+    } else {
+        PodOutcome::RunningReady
     }
-    if index.is_multiple_of(20) {
-        return json!({
-            "phase": "Pending",
-            "ready": false,
-            "podName": format!("{name}-pod"),
-            "conditions": [
-                condition("Available", "False", "PodScheduling", "waiting for a node with the requested hardware"),
-                condition("Progressing", "True", "PodScheduling", "pod created"),
-            ],
-        });
-    }
-    json!({
-        "phase": "Running",
-        "ready": true,
-        "podName": format!("{name}-pod"),
-        "serviceName": name,
-        "grpcEndpoint": format!("{name}.{namespace}.svc.cluster.local:9090"),
-        "readyTime": now,
-        "conditions": [
-            condition("Available", "True", "PodReady", "the performer pod is ready"),
-            condition("Progressing", "False", "PodReady", "rollout complete"),
-            condition("Degraded", "False", "PodReady", ""),
-        ],
+}
+
+/// The node's policy for the fleet: by the number ending the pod's name.
+pub fn pod_policy() -> PodPolicy {
+    PodPolicy::from_fn(|pod| {
+        let index = pod
+            .metadata
+            .name
+            .as_deref()
+            .and_then(|name| name.rsplit('-').next())
+            .and_then(|number| number.parse().ok())
+            .unwrap_or(1);
+        pod_outcome(index)
     })
 }
 
@@ -160,11 +141,10 @@ mod tests {
     }
 
     #[test]
-    fn statuses_mix_running_pending_and_failed() {
-        let phase = |i| performer_status(i, "ns", "p")["phase"].clone();
-        assert_eq!(phase(1), "Running");
-        assert_eq!(phase(20), "Pending");
-        assert_eq!(phase(50), "Failed");
+    fn pods_mix_running_starting_and_failing() {
+        assert_eq!(pod_outcome(1), PodOutcome::RunningReady);
+        assert_eq!(pod_outcome(20), PodOutcome::ContainerCreating);
+        assert_eq!(pod_outcome(50), PodOutcome::ImagePullBackOff);
         assert!(now().ends_with('Z'), "{}", now());
     }
 }

@@ -1,9 +1,11 @@
 //! `cargo run --release -p hourglass-e2e --bin bench-plugin`: the plugin at
 //! scale. Fills a fresh control plane with executors and performers (with
-//! status), then compares `kubectl hourglass status -A` against
-//! `kubectl get performers,hourglassexecutors -A` (wall time and peak RSS,
-//! medians of interleaved runs), and times the cold start of
-//! `kubectl hourglass version`.
+//! their pods, services and status, made by the upstream operator stand-in
+//! and the simulated kubelet), then compares `kubectl hourglass status -A`,
+//! which judges every performer from its pod, against
+//! `kubectl get performers,hourglassexecutors,pods -A`, the same picture
+//! from kubectl (wall time and peak RSS, medians of interleaved runs), and
+//! times the cold start of `kubectl hourglass version`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -15,14 +17,16 @@ use hourglass_e2e::bench::crd_install::{self, standard_crds};
 use hourglass_e2e::bench::create_load::{create_all, write_statuses};
 use hourglass_e2e::bench::examples::{example, renamed};
 use hourglass_e2e::bench::flags::{Flags, help};
-use hourglass_e2e::bench::fleet::{self, executor_status, performer_status};
+use hourglass_e2e::bench::fleet::{self, executor_status, pod_policy};
 use hourglass_e2e::bench::isolated_measure::{measure_isolated, serve_if_spawner};
 use hourglass_e2e::bench::latency::{median, millis};
 use hourglass_e2e::{
-    BuildProfile, ControlPlane, ControlPlaneOptions, EtcdSource, Outcome, TestNamespace,
-    WebhookServer, workspace_binary_with,
+    BuildProfile, ControlPlane, ControlPlaneOptions, EtcdSource, OperatorTiming, Outcome,
+    SimulatedKubelet, TestNamespace, UpstreamOperator, WebhookServer, ensure_runtime_class,
+    workspace_binary_with,
 };
-use kube::api::ApiResource;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ApiResource, ListParams};
 
 const FLAGS: &[(&str, &str)] = &[
     (
@@ -53,7 +57,7 @@ enum Listing {
     PluginStatus,
     /// `kubectl hourglass status -A`: through kubectl's plugin dispatch.
     DispatchedStatus,
-    /// `kubectl get performers,hourglassexecutors -A`.
+    /// `kubectl get performers,hourglassexecutors,pods -A`.
     KubectlGet,
 }
 
@@ -68,7 +72,7 @@ impl Listing {
         match self {
             Listing::PluginStatus => "kubectl-hourglass status -A",
             Listing::DispatchedStatus => "kubectl hourglass status -A (dispatch)",
-            Listing::KubectlGet => "kubectl get performers,hourglassexecutors -A",
+            Listing::KubectlGet => "kubectl get performers,hourglassexecutors,pods -A",
         }
     }
 }
@@ -104,7 +108,7 @@ impl Runner<'_> {
             }
             Listing::KubectlGet => {
                 let mut command = self.control_plane.kubectl();
-                command.args(["get", "performers,hourglassexecutors", "-A"]);
+                command.args(["get", "performers,hourglassexecutors,pods", "-A"]);
                 command
             }
         }
@@ -190,7 +194,7 @@ fn run() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let names: Vec<String> = namespaces.iter().map(|ns| ns.name().to_string()).collect();
     eprintln!(
-        "==> filling it: {executors} executors and {performers} performers over {namespace_count} namespaces, with status"
+        "==> filling it: {executors} executors and {performers} performers over {namespace_count} namespaces; the upstream operator stand-in and a simulated kubelet make their pods and status"
     );
     fill(&control_plane, &names, executors, performers)?;
 
@@ -231,7 +235,9 @@ fn run() -> Result<(), String> {
 }
 
 /// Creates the fleet as a real cluster would store it (through our webhook,
-/// so performers carry their mutated scheduling), then writes its status.
+/// so performers carry their mutated scheduling), lets the upstream
+/// operator stand-in and a simulated kubelet per namespace make and run
+/// every performer's pod, then stops them before anything is measured.
 fn fill(
     control_plane: &ControlPlane,
     namespaces: &[String],
@@ -261,12 +267,6 @@ fn fill(
         .iter()
         .map(|(ns, name)| (ns.clone(), name.clone(), executor_status()))
         .collect();
-    let performer_statuses = layout
-        .performers
-        .iter()
-        .enumerate()
-        .map(|(i, (ns, name, _))| (ns.clone(), name.clone(), performer_status(i + 1, ns, name)))
-        .collect();
     let executor_resource = ApiResource::erase::<hourglass_shared::HourglassExecutor>(&());
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("tokio runtime: {e}"))?;
     runtime.block_on(async {
@@ -274,14 +274,54 @@ fn fill(
             .kube_client()
             .await
             .map_err(|e| e.to_string())?;
+        ensure_runtime_class(&client, "gvisor").await;
         create_all(&client, &executor_resource, executor_objects, 16).await?;
         create_all(&client, &performer_resource(), performer_objects, 16).await?;
         write_statuses(&client, &executor_resource, executor_statuses, 16).await?;
-        write_statuses(&client, &performer_resource(), performer_statuses, 16).await?;
+        let operator =
+            UpstreamOperator::start_with(client.clone(), None, OperatorTiming::default());
+        let kubelets: Vec<SimulatedKubelet> = namespaces
+            .iter()
+            .map(|ns| SimulatedKubelet::start(client.clone(), ns, pod_policy()))
+            .collect();
+        wait_for_pods(&client, performers).await?;
+        drop(operator);
+        drop(kubelets);
         Ok::<_, String>(())
     })?;
     drop(webhook);
     Ok(())
+}
+
+/// Until every performer has a pod with a status written by the node.
+async fn wait_for_pods(client: &kube::Client, performers: usize) -> Result<(), String> {
+    let pods: Api<Pod> = Api::all(client.clone());
+    let deadline = std::time::Instant::now() + Duration::from_secs(900);
+    loop {
+        let listed = pods
+            .list(&ListParams::default().labels("hourglass.eigenlayer.io/performer"))
+            .await
+            .map_err(|e| e.to_string())?;
+        let with_status = listed
+            .items
+            .iter()
+            .filter(|pod| {
+                pod.status
+                    .as_ref()
+                    .is_some_and(|s| s.container_statuses.is_some() || s.conditions.is_some())
+            })
+            .count();
+        if with_status >= performers {
+            eprintln!("    {with_status} pods with status");
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!(
+                "after 15 minutes only {with_status} of {performers} pods have a status"
+            ));
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
 }
 
 /// Both listings must show the whole fleet, or the comparison is moot.
