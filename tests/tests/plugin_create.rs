@@ -469,3 +469,81 @@ fn output_yaml_prints_what_was_stored() {
     );
     assert_eq!(printed["spec"], stored["spec"]);
 }
+
+/// The webhook may not read Secrets or ConfigMaps, so the plugin checks the
+/// ones a performer names with the user's own rights: after `create`, with
+/// `validate --check-references`, and in `doctor`'s last check.
+#[test]
+fn secrets_and_config_maps_a_performer_names_are_checked_with_the_users_rights() {
+    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let ns = namespace.name();
+    let performer = format!(
+        "apiVersion: hourglass.eigenlayer.io/v1alpha1
+kind: Performer
+metadata:
+  name: secretive
+spec:
+  avsAddress: \"{AVS_ADDRESS}\"
+  image: ghcr.io/acme/avs:v1.0.0
+  imagePullSecrets:
+  - name: registry-login
+  config:
+    environmentFrom:
+    - name: API_KEY
+      valueFrom:
+        secretKeyRef: {{name: avs-secrets, key: api-key}}
+    - name: CHAIN
+      valueFrom:
+        configMapKeyRef: {{name: avs-config, key: chain}}
+"
+    );
+    let created = plugin().run(&["create", "-n", ns, "-f", "-"], Some(&performer));
+    created.assert_success();
+    for needle in [
+        "Warning: performer/secretive: spec.imagePullSecrets[0].name: Secret \"registry-login\" not found",
+        "Warning: performer/secretive: spec.config.environmentFrom[0].valueFrom: Secret \"avs-secrets\" not found",
+        "Warning: performer/secretive: spec.config.environmentFrom[1].valueFrom: ConfigMap \"avs-config\" not found",
+    ] {
+        assert!(
+            created.stderr.contains(needle),
+            "{needle}\n{}",
+            created.stderr
+        );
+    }
+
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &performer).unwrap();
+    let path = file.path().display().to_string();
+    let checked = plugin().run(
+        &["validate", "-f", &path, "--check-references", "-n", ns],
+        None,
+    );
+    checked.assert_success();
+    assert!(
+        checked.stdout.contains(
+            "Performer/secretive: warning: spec.imagePullSecrets[0].name: Secret \"registry-login\" not found"
+        ),
+        "{}",
+        checked.stdout
+    );
+
+    // Once they exist, nothing is said.
+    for (kind, name) in [
+        ("secret", "registry-login"),
+        ("secret", "avs-secrets"),
+        ("configmap", "avs-config"),
+    ] {
+        let mut args = vec!["create", kind];
+        if kind == "secret" {
+            args.push("generic");
+        }
+        args.extend([name, "-n", ns]);
+        control_plane().run_kubectl(&args, None).unwrap();
+    }
+    let quiet = plugin().run(
+        &["validate", "-f", &path, "--check-references", "-n", ns],
+        None,
+    );
+    quiet.assert_success();
+    assert!(!quiet.stdout.contains("not found"), "{}", quiet.stdout);
+}
