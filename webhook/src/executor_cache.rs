@@ -8,20 +8,18 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use futures::StreamExt;
 use hourglass_shared::constants::{API_GROUP, API_VERSION, EXECUTOR_KIND, EXECUTOR_PLURAL};
 use hourglass_shared::{HourglassExecutor, SchedulingConfig};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::reflector::ObjectRef;
 use kube::{Api, Client};
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::task::JoinHandle;
+
+use crate::watched_store::WatchedStore;
 
 /// What the cache knows about one executor.
 #[derive(Clone, Debug, PartialEq)]
@@ -89,55 +87,24 @@ impl ExecutorLookup for NoExecutors {
 }
 
 /// The reflector-backed cache of every HourglassExecutor in the cluster.
-#[derive(Clone)]
-pub struct ReflectorCache {
-    store: Store<CachedExecutor>,
-    synced: Arc<AtomicBool>,
-}
+pub struct ReflectorCache(WatchedStore<CachedExecutor>);
 
 impl ReflectorCache {
-    /// Starts watching HourglassExecutors in all namespaces. The returned task
-    /// runs until aborted; errors (the CRD not installed yet, the apiserver
-    /// away) are logged and retried with backoff.
+    /// Starts watching HourglassExecutors in all namespaces; the returned
+    /// task runs until aborted.
     pub fn start(client: Client) -> (Self, JoinHandle<()>) {
-        let (store, writer) = reflector::store::<CachedExecutor>();
-        let synced = Arc::new(AtomicBool::new(false));
-        let cache = ReflectorCache {
-            store: store.clone(),
-            synced: synced.clone(),
-        };
-        let api: Api<CachedExecutor> = Api::all(client);
-        let task = tokio::spawn(async move {
-            let ready = store.clone();
-            let flag = synced.clone();
-            tokio::spawn(async move {
-                if ready.wait_until_ready().await.is_ok() {
-                    flag.store(true, Ordering::Release);
-                    tracing::info!(executors = ready.len(), "executor cache synced");
-                }
-            });
-            let events = watcher(api, watcher::Config::default())
-                .default_backoff()
-                .reflect(writer)
-                .applied_objects();
-            futures::pin_mut!(events);
-            while let Some(event) = events.next().await {
-                if let Err(error) = event {
-                    tracing::warn!(%error, "watching HourglassExecutors failed; retrying");
-                }
-            }
-        });
-        (cache, task)
+        let (store, task) = WatchedStore::start(Api::all(client), "HourglassExecutors");
+        (ReflectorCache(store), task)
     }
 }
 
 impl ExecutorLookup for ReflectorCache {
     fn lookup(&self, namespace: &str, name: &str) -> ExecutorLookupResult {
-        if !self.synced.load(Ordering::Acquire) {
+        if !self.0.is_synced() {
             return ExecutorLookupResult::NotSynced;
         }
         let key = ObjectRef::new(name).within(namespace);
-        match self.store.get(&key) {
+        match self.0.store.get(&key) {
             Some(executor) => {
                 ExecutorLookupResult::Found(executor.default_scheduling().map(Box::new))
             }

@@ -21,6 +21,7 @@ pub mod shutdown;
 pub mod telemetry;
 pub mod tls;
 mod validate;
+mod watched_store;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -8,20 +8,18 @@
 //! plugin checks those with the user's own rights.
 
 use std::fmt::Debug;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use futures::StreamExt;
 use hourglass_shared::references::{ReferenceKind, ReferenceLookup};
 use k8s_openapi::api::core::v1::ServiceAccount;
 use k8s_openapi::api::node::v1::RuntimeClass;
 use k8s_openapi::api::scheduling::v1::PriorityClass;
 use kube::core::PartialObjectMeta;
-use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::reflector::ObjectRef;
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
 use tokio::task::JoinHandle;
+
+use crate::watched_store::WatchedStore;
 
 /// Knows nothing, says nothing: no cluster at hand (`--no-executor-watch`), and tests.
 #[derive(Debug, Default)]
@@ -34,61 +32,30 @@ impl ReferenceLookup for NothingKnown {
 }
 
 /// The names of every object of one kind, from a metadata-only watch.
-struct WatchedNames<K>
+struct WatchedNames<K>(WatchedStore<PartialObjectMeta<K>>)
 where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
-{
-    store: Store<PartialObjectMeta<K>>,
-    synced: Arc<AtomicBool>,
-}
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static;
 
 impl<K> WatchedNames<K>
 where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
-    /// Starts watching every `K` in the cluster. Errors (no RBAC for the
-    /// kind, the apiserver away) are logged and retried with backoff; until
-    /// the first list arrives, lookups answer "not known".
-    fn start(client: Client, kind: ReferenceKind) -> (Self, JoinHandle<()>) {
+    fn start(client: Client, what: &'static str) -> (Self, JoinHandle<()>) {
         // An Api of PartialObjectMeta asks for metadata only.
         let api: Api<PartialObjectMeta<K>> = Api::all(client);
-        let (store, writer) = reflector::store::<PartialObjectMeta<K>>();
-        let synced = Arc::new(AtomicBool::new(false));
-        let names = WatchedNames {
-            store: store.clone(),
-            synced: synced.clone(),
-        };
-        let task = tokio::spawn(async move {
-            let ready = store.clone();
-            tokio::spawn(async move {
-                if ready.wait_until_ready().await.is_ok() {
-                    synced.store(true, Ordering::Release);
-                    tracing::info!(%kind, objects = ready.len(), "reference cache synced");
-                }
-            });
-            let events = watcher(api, watcher::Config::default())
-                .default_backoff()
-                .reflect(writer)
-                .applied_objects();
-            futures::pin_mut!(events);
-            while let Some(event) = events.next().await {
-                if let Err(error) = event {
-                    tracing::warn!(%kind, %error, "watching failed; retrying");
-                }
-            }
-        });
-        (names, task)
+        let (store, task) = WatchedStore::start(api, what);
+        (WatchedNames(store), task)
     }
 
     fn exists(&self, namespace: &str, name: &str) -> Option<bool> {
-        if !self.synced.load(Ordering::Acquire) {
+        if !self.0.is_synced() {
             return None;
         }
         let mut key = ObjectRef::new(name);
         if !namespace.is_empty() {
             key = key.within(namespace);
         }
-        Some(self.store.get(&key).is_some())
+        Some(self.0.store.get(&key).is_some())
     }
 }
 
@@ -102,10 +69,9 @@ pub struct ReferenceCache {
 impl ReferenceCache {
     /// Starts the three watches; the tasks run until aborted.
     pub fn start(client: Client) -> (Self, Vec<JoinHandle<()>>) {
-        let (runtime_classes, a) = WatchedNames::start(client.clone(), ReferenceKind::RuntimeClass);
-        let (priority_classes, b) =
-            WatchedNames::start(client.clone(), ReferenceKind::PriorityClass);
-        let (service_accounts, c) = WatchedNames::start(client, ReferenceKind::ServiceAccount);
+        let (runtime_classes, a) = WatchedNames::start(client.clone(), "RuntimeClasses");
+        let (priority_classes, b) = WatchedNames::start(client.clone(), "PriorityClasses");
+        let (service_accounts, c) = WatchedNames::start(client, "ServiceAccounts");
         let cache = ReferenceCache {
             runtime_classes,
             priority_classes,

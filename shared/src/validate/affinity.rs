@@ -90,40 +90,13 @@ fn check_requirement(
         &requirement.key,
         "the node label key to match",
     );
-    let values = requirement.values.as_deref().unwrap_or_default();
-    let values_path = path.child("values");
-    match requirement.operator.as_str() {
-        "In" | "NotIn" if values.is_empty() => {
-            verdict.violation(
-                values_path.as_str(),
-                format!("must not be empty with operator {}", requirement.operator),
-            );
-        }
-        "Exists" | "DoesNotExist" if !values.is_empty() => {
-            verdict.violation(
-                values_path.as_str(),
-                format!("must be empty with operator {}", requirement.operator),
-            );
-        }
-        "Gt" | "Lt" if values.len() != 1 || values[0].parse::<i64>().is_err() => {
-            verdict.violation(
-                values_path.as_str(),
-                format!(
-                    "must be a single integer with operator {}",
-                    requirement.operator
-                ),
-            );
-        }
-        "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt" => {
-            check_label_values(verdict, &values_path, values);
-        }
-        other => verdict.violation(
-            path.child("operator").as_str(),
-            format!(
-                "{other:?} is not supported; expected In, NotIn, Exists, DoesNotExist, Gt or Lt"
-            ),
-        ),
-    }
+    check_operator_values(
+        verdict,
+        path,
+        &requirement.operator,
+        requirement.values.as_deref().unwrap_or_default(),
+        NODE_OPERATORS,
+    );
 }
 
 /// `matchFields`: only `metadata.name`, with In or NotIn and one node name.
@@ -296,24 +269,55 @@ fn check_selector_requirement(
         &requirement.key,
         "the pod label key to match",
     );
-    let values = requirement.values.as_deref().unwrap_or_default();
+    check_operator_values(
+        verdict,
+        path,
+        &requirement.operator,
+        requirement.values.as_deref().unwrap_or_default(),
+        LABEL_OPERATORS,
+    );
+}
+
+/// The operators of a label selector's requirement, and of a node
+/// selector's, which adds the numeric comparisons.
+const LABEL_OPERATORS: &[&str] = &["In", "NotIn", "Exists", "DoesNotExist"];
+const NODE_OPERATORS: &[&str] = &["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"];
+
+/// The values each operator takes: some for In and NotIn, none for Exists
+/// and DoesNotExist, one integer for Gt and Lt; each a label value.
+fn check_operator_values(
+    verdict: &mut Verdict,
+    path: &FieldPath,
+    operator: &str,
+    values: &[String],
+    allowed: &[&str],
+) {
     let values_path = path.child("values");
-    match requirement.operator.as_str() {
+    if !allowed.contains(&operator) {
+        let (last, rest) = allowed.split_last().unwrap_or((&"", &[]));
+        verdict.violation(
+            path.child("operator").as_str(),
+            format!(
+                "{operator:?} is not supported; expected {} or {last}",
+                rest.join(", ")
+            ),
+        );
+        return;
+    }
+    match operator {
         "In" | "NotIn" if values.is_empty() => verdict.violation(
             values_path.as_str(),
-            format!("must not be empty with operator {}", requirement.operator),
+            format!("must not be empty with operator {operator}"),
         ),
         "Exists" | "DoesNotExist" if !values.is_empty() => verdict.violation(
             values_path.as_str(),
-            format!("must be empty with operator {}", requirement.operator),
+            format!("must be empty with operator {operator}"),
         ),
-        "In" | "NotIn" | "Exists" | "DoesNotExist" => {
-            check_label_values(verdict, &values_path, values);
-        }
-        other => verdict.violation(
-            path.child("operator").as_str(),
-            format!("{other:?} is not supported; expected In, NotIn, Exists or DoesNotExist"),
+        "Gt" | "Lt" if values.len() != 1 || values[0].parse::<i64>().is_err() => verdict.violation(
+            values_path.as_str(),
+            format!("must be a single integer with operator {operator}"),
         ),
+        _ => check_label_values(verdict, &values_path, values),
     }
 }
 
