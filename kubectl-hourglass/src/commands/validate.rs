@@ -131,22 +131,21 @@ pub fn check(documents: &[Document], profile: &HardwareProfile) -> Vec<Checked> 
 pub async fn run(args: &Args, ctx: &Context, stdin: &mut dyn Read) -> Result<()> {
     let read = input::read_all(&args.filenames, args.recursive, stdin);
     let mut documents = Vec::new();
-    let mut invalid = 0usize;
-    let mut out = ctx.out();
+    let mut unreadable = Vec::new();
     for entry in read {
         match entry {
             Ok(document) => documents.push(document),
-            Err(error) => {
-                invalid += 1;
-                writeln!(out, "{}: {}", error.source, error.message)?;
-            }
+            Err(error) => unreadable.push(format!("{}: {}", error.source, error.message)),
         }
     }
     let mut checked = check(&documents, &HardwareProfile::default());
     if args.check_references {
-        drop(out);
         add_reference_warnings(ctx, &documents, &mut checked).await?;
-        out = ctx.out();
+    }
+    let mut invalid = unreadable.len();
+    let mut out = ctx.out();
+    for line in &unreadable {
+        writeln!(out, "{line}")?;
     }
     for item in &checked {
         for violation in &item.violations {
@@ -165,8 +164,7 @@ pub async fn run(args: &Args, ctx: &Context, stdin: &mut dyn Read) -> Result<()>
         }
     }
     drop(out);
-    let unreadable = invalid;
-    let total = checked.len() + unreadable;
+    let total = checked.len() + unreadable.len();
     invalid += checked.iter().filter(|c| !c.violations.is_empty()).count();
     if total == 0 {
         return Err(CliError::msg("no objects found in the given files"));
