@@ -8,6 +8,7 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::constants::{LOG_LEVELS, PERFORMER_MODES};
 use crate::scheduling::SchedulingConfig;
 
 /// Manages the aggregation and execution layer of the Hourglass system.
@@ -74,14 +75,14 @@ pub struct HourglassExecutorConfig {
     pub chains: Vec<ChainConfig>,
     /// "docker" or "kubernetes" (default "kubernetes").
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("enum" = ["docker", "kubernetes"]))]
+    #[schemars(extend("enum" = PERFORMER_MODES))]
     pub performer_mode: Option<String>,
     /// Kubernetes-specific configuration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kubernetes: Option<KubernetesConfig>,
     /// Logging level (default "info").
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("enum" = ["debug", "info", "warn", "error"]))]
+    #[schemars(extend("enum" = LOG_LEVELS))]
     pub log_level: Option<String>,
 }
 

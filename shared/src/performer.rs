@@ -10,7 +10,7 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::constants::EXECUTOR_LABEL;
+use crate::constants::{EXECUTOR_LABEL, IMAGE_PULL_POLICIES, TEE_TYPES};
 use crate::scheduling::SchedulingConfig;
 
 /// An AVS workload container managed by the Hourglass operator.
@@ -57,7 +57,7 @@ pub struct PerformerSpec {
     pub executor_ref: Option<String>,
     /// Always, Never or IfNotPresent (default IfNotPresent; upstream operator field).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("enum" = ["Always", "Never", "IfNotPresent"]))]
+    #[schemars(extend("enum" = IMAGE_PULL_POLICIES))]
     pub image_pull_policy: Option<String>,
     /// Performer-specific configuration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -132,7 +132,7 @@ pub struct HardwareRequirements {
     pub tee_required: Option<bool>,
     /// TEE technology: "sgx", "sev" or "tdx".
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("enum" = ["sgx", "sev", "tdx"]))]
+    #[schemars(extend("enum" = TEE_TYPES))]
     pub tee_type: Option<String>,
     /// Node labels the performer must run on, each matched exactly.
     #[serde(default, skip_serializing_if = "Option::is_none")]

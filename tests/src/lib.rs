@@ -80,7 +80,8 @@ pub use operator::upstream_performer::{
 pub use operator::{
     DOCUMENTED_DEFAULT_GRPC_PORT, DOCUMENTED_OPERATOR_FIELD_MANAGER, DocumentedOperator,
     OperatorContract, OperatorTiming, PERFORMER_FINALIZER, ReconcileError, RunningOperator,
-    UPSTREAM_DEFAULT_GRPC_PORT, UPSTREAM_FIELD_MANAGER, UpstreamOperator,
+    UPSTREAM_DEFAULT_GRPC_PORT, UPSTREAM_FIELD_MANAGER, UPSTREAM_OPERATOR_BINARY_ENV,
+    UpstreamOperator,
 };
 pub use plugin::Plugin;
 pub use process::ChildProcess;

@@ -366,7 +366,7 @@ async fn an_image_that_cannot_be_pulled_fails_with_the_documented_operator() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_unschedulable_pod_fails_with_the_schedulers_message() {
+async fn an_unschedulable_pod_fails_with_the_upstream_operator() {
     fails_and_rolls_back(
         OperatorContract::Upstream,
         UNSCHEDULABLE,

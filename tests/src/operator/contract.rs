@@ -1,6 +1,7 @@
 //! Which operator a test runs against, so one scenario can be proven
 //! against both contracts.
 
+use super::real_upstream::{self, RealUpstream};
 use super::{DocumentedOperator, UpstreamOperator};
 
 /// The two contracts our plugin and webhook must work with.
@@ -17,12 +18,14 @@ impl OperatorContract {
         [OperatorContract::Upstream, OperatorContract::Documented];
 
     /// Starts this operator over the performers of `namespace`; it stops
-    /// when the returned value is dropped.
+    /// when the returned value is dropped. With `HOURGLASS_UPSTREAM_OPERATOR`
+    /// set, the upstream contract is the real operator (see `real_upstream`).
     pub fn start(self, client: kube::Client, namespace: &str) -> RunningOperator {
         match self {
-            OperatorContract::Upstream => {
-                RunningOperator::Upstream(UpstreamOperator::start(client, namespace))
-            }
+            OperatorContract::Upstream => match real_upstream::binary() {
+                Some(binary) => RunningOperator::Real(real_upstream::shared(binary)),
+                None => RunningOperator::Upstream(UpstreamOperator::start(client, namespace)),
+            },
             OperatorContract::Documented => {
                 RunningOperator::Documented(DocumentedOperator::start(client, namespace))
             }
@@ -35,6 +38,8 @@ impl OperatorContract {
 pub enum RunningOperator {
     Upstream(UpstreamOperator),
     Documented(DocumentedOperator),
+    /// The real upstream operator, shared by the test binary.
+    Real(&'static RealUpstream),
 }
 
 impl RunningOperator {
@@ -43,6 +48,7 @@ impl RunningOperator {
         match self {
             RunningOperator::Upstream(operator) => operator.errors(),
             RunningOperator::Documented(operator) => operator.errors(),
+            RunningOperator::Real(operator) => operator.errors(),
         }
     }
 }

@@ -19,6 +19,7 @@ mod owner;
 mod performer_kind;
 pub(crate) mod pod;
 mod pod_health;
+mod real_upstream;
 mod reconcile_error;
 mod service;
 mod upstream;
@@ -30,6 +31,7 @@ pub use controller::OperatorTiming;
 pub use documented::{
     DOCUMENTED_DEFAULT_GRPC_PORT, DOCUMENTED_OPERATOR_FIELD_MANAGER, DocumentedOperator,
 };
+pub use real_upstream::UPSTREAM_OPERATOR_BINARY_ENV;
 pub use reconcile_error::ReconcileError;
 pub use upstream::{
     PERFORMER_FINALIZER, UPSTREAM_DEFAULT_GRPC_PORT, UPSTREAM_FIELD_MANAGER, UpstreamOperator,
