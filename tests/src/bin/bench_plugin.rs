@@ -184,7 +184,8 @@ fn run() -> Result<(), String> {
     eprintln!("==> fresh control plane");
     let control_plane = ControlPlane::start_with(&ControlPlaneOptions {
         etcd,
-        ..ControlPlaneOptions::default()
+        // A Service per performer: the suites' /24 holds only 254.
+        extra_apiserver_flags: vec!["--service-cluster-ip-range=10.0.0.0/16".to_string()],
     })
     .map_err(|e| e.to_string())?;
     let etcd_version = control_plane.etcd_info().version.clone();
