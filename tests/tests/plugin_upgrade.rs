@@ -508,7 +508,7 @@ async fn ctrl_c_with_rollback_restores_the_spec() {
 // ------------------------------------------------------------- concurrency
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_second_upgrade_while_the_first_waits_wins_and_nothing_is_lost() {
+async fn a_second_upgrade_while_the_first_waits_wins_with_the_upstream_operator() {
     let fixture = Fixture::new(Some(OperatorContract::Upstream)).await;
     let before = fixture.spec_text();
 
