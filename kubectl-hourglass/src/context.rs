@@ -11,8 +11,8 @@ use k8s_openapi::jiff::Timestamp;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use tokio::sync::OnceCell;
 
-use crate::cli::GlobalArgs;
 use crate::error::{CliError, Result, chain};
+use crate::options::GlobalArgs;
 use crate::warnings::Warnings;
 
 /// The namespace install, uninstall and doctor use without `-n`.

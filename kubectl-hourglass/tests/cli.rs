@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
 use hourglass_shared::object::ObjectKind;
-use kubectl_hourglass::cli::{Cli, ColorChoice, Command, DryRun, PerformerCommand};
+use kubectl_hourglass::cli::{Cli, Command, PerformerCommand};
 use kubectl_hourglass::commands::create::CreateKind;
+use kubectl_hourglass::options::{ColorChoice, DryRun};
 
 fn parse(line: &str) -> Cli {
     let args = std::iter::once("kubectl-hourglass").chain(line.split_whitespace());

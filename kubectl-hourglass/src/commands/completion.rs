@@ -13,9 +13,10 @@ use kube::api::{Api, ListParams};
 use hourglass_shared::object::ObjectKind;
 
 use crate::api;
-use crate::cli::{Cli, GlobalArgs};
+use crate::cli::Cli;
 use crate::context::Context;
 use crate::error::Result;
+use crate::options::GlobalArgs;
 
 /// cobra's directives.
 pub const DIRECTIVE_DEFAULT: u32 = 0;

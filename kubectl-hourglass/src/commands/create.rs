@@ -19,10 +19,10 @@ use hourglass_shared::{
 
 use crate::api::{self, FIELD_MANAGER};
 use crate::chart_values::{self, Overrides, known_chain_id};
-use crate::cli::{DryRun, ObjectOutput};
 use crate::context::Context;
 use crate::error::{CliError, EXIT_ERROR, Result};
 use crate::input;
+use crate::options::{DryRun, ObjectOutput};
 use crate::references::{UNWATCHED_KINDS, missing_references};
 use crate::render::structured;
 

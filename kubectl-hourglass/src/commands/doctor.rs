@@ -358,7 +358,7 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
                                     .duration_since(SystemTime::now())
                                     .unwrap_or(Duration::ZERO);
                                 let days = left.as_secs() / 86400;
-                                if left > install::RENEW_BEFORE {
+                                if left > install_plan::RENEW_BEFORE {
                                     checks.push(Check::ok(name, format!("expires in {days} days")));
                                 } else if left.is_zero() {
                                     checks.push(Check::fail(name, "expired", rotate_fix.clone()));
@@ -407,7 +407,7 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
     Ok(())
 }
 
-use crate::commands::install;
+use crate::install_plan;
 
 /// What the performers in every namespace name must exist, or their pods
 /// are refused or cannot start.

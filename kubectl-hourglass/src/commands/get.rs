@@ -6,9 +6,9 @@ use serde_json::Value;
 use hourglass_shared::object::ObjectKind;
 
 use crate::api::{self, no_resources, parse_kind};
-use crate::cli::ObjectOutput;
 use crate::context::Context;
 use crate::error::{CliError, Result};
+use crate::options::ObjectOutput;
 use crate::pods::list_performer_pods;
 use crate::render::{structured, table};
 use crate::view::{ExecutorRow, PerformerRow};

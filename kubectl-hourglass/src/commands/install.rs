@@ -6,25 +6,17 @@
 use std::io::Write;
 use std::time::{Duration, SystemTime};
 
-use k8s_openapi::api::core::v1::{Namespace, Secret};
+use k8s_openapi::api::core::v1::Namespace;
 use kube::api::Api;
 use serde_json::Value;
 
-use hourglass_certs::{
-    CertificateAuthority, IssuedCert, ServingCertSpec, ca_signed, certificate_expiry,
-};
-
-use crate::cli::DryRun;
 use crate::cluster::{self, display_name};
 use crate::context::Context;
 use crate::error::{CliError, Result};
-use crate::manifests::{self, CA_SECRET, TLS_SECRET};
+use crate::install_plan::{Existing, objects, plan_certs, read_existing};
+use crate::manifests;
+use crate::options::DryRun;
 use crate::render::structured;
-
-/// Certificates closer than this to expiry are replaced.
-pub const RENEW_BEFORE: Duration = Duration::from_secs(30 * 24 * 3600);
-const CA_VALIDITY: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
-const CA_COMMON_NAME: &str = "hourglass-webhook-ca";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -59,170 +51,8 @@ pub struct Args {
     #[arg(long)]
     pub force_conflicts: bool,
     /// How long to wait for the CRDs to be Established
-    #[arg(long, value_parser = crate::cli::parse_duration, default_value = "60s")]
+    #[arg(long, value_parser = crate::options::parse_duration, default_value = "60s")]
     pub timeout: Duration,
-}
-
-/// The PEM material install writes.
-#[derive(Clone, Debug)]
-pub struct Certs {
-    pub ca_cert: String,
-    pub ca_key: String,
-    pub cert: String,
-    pub key: String,
-    /// What was decided, for the user.
-    pub notes: Vec<String>,
-}
-
-/// PEM read from the existing Secrets.
-#[derive(Clone, Debug, Default)]
-pub struct Existing {
-    pub ca_cert: Option<String>,
-    pub ca_key: Option<String>,
-    pub cert: Option<String>,
-    pub key: Option<String>,
-}
-
-fn fresh_enough(cert_pem: &str, now: SystemTime) -> bool {
-    certificate_expiry(cert_pem).is_ok_and(|expiry| expiry > now + RENEW_BEFORE)
-}
-
-fn serving_covers(cert: &IssuedCert, namespace: &str) -> bool {
-    let wanted = manifests::service_dns_names(namespace);
-    cert.dns_names()
-        .is_ok_and(|names| wanted.iter().all(|w| names.contains(w)))
-}
-
-/// Reuses what is valid, issues what is not.
-pub fn plan_certs(
-    existing: &Existing,
-    namespace: &str,
-    rotate: bool,
-    now: SystemTime,
-) -> Result<Certs> {
-    let mut notes = Vec::new();
-    let reusable_ca = match (&existing.ca_cert, &existing.ca_key) {
-        (Some(cert), Some(key)) if fresh_enough(cert, now) => {
-            CertificateAuthority::from_pem(cert, key).ok()
-        }
-        _ => None,
-    };
-    let (ca, ca_reused) = match reusable_ca {
-        Some(ca) => (ca, true),
-        None => {
-            let ca = CertificateAuthority::generate(CA_COMMON_NAME, CA_VALIDITY)
-                .map_err(|e| CliError::msg(format!("cannot generate the CA: {e}")))?;
-            notes.push(
-                if existing.ca_cert.is_some() {
-                    "generated a new CA (the stored one is unusable or expires within 30 days)"
-                } else {
-                    "generated a new CA"
-                }
-                .to_string(),
-            );
-            (ca, false)
-        }
-    };
-    let current = match (&existing.cert, &existing.key) {
-        (Some(cert), Some(key)) => Some(IssuedCert {
-            cert_pem: cert.clone(),
-            key_pem: key.clone(),
-        }),
-        _ => None,
-    };
-    let reuse_serving = !rotate
-        && ca_reused
-        && current.as_ref().is_some_and(|cert| {
-            ca_signed(ca.cert_pem(), &cert.cert_pem).unwrap_or(false)
-                && fresh_enough(&cert.cert_pem, now)
-                && serving_covers(cert, namespace)
-        });
-    let serving = match (reuse_serving, current) {
-        (true, Some(cert)) => {
-            notes.push("reused the CA and serving certificate".to_string());
-            cert
-        }
-        _ => {
-            let spec = ServingCertSpec::for_service(manifests::SERVICE_NAME, namespace);
-            let issued = ca
-                .issue_serving(&spec)
-                .map_err(|e| CliError::msg(format!("cannot issue the serving certificate: {e}")))?;
-            notes.push(if rotate {
-                "issued a new serving certificate (--rotate-certs)".to_string()
-            } else if ca_reused {
-                "issued a new serving certificate (the stored one is missing, not from this CA, for another namespace, or near expiry)".to_string()
-            } else {
-                "issued a new serving certificate".to_string()
-            });
-            issued
-        }
-    };
-    Ok(Certs {
-        ca_cert: ca.cert_pem().to_string(),
-        ca_key: ca.key_pem().to_string(),
-        cert: serving.cert_pem,
-        key: serving.key_pem,
-        notes,
-    })
-}
-
-fn secret_text(secret: &Secret, key: &str) -> Option<String> {
-    secret
-        .data
-        .as_ref()?
-        .get(key)
-        .and_then(|bytes| String::from_utf8(bytes.0.clone()).ok())
-        .filter(|text| !text.trim().is_empty())
-}
-
-pub async fn read_existing(client: &kube::Client, namespace: &str) -> Result<Existing> {
-    let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
-    let ca = secrets.get_opt(CA_SECRET).await.map_err(CliError::from)?;
-    let tls = secrets.get_opt(TLS_SECRET).await.map_err(CliError::from)?;
-    Ok(Existing {
-        ca_cert: ca.as_ref().and_then(|s| secret_text(s, "tls.crt")),
-        ca_key: ca.as_ref().and_then(|s| secret_text(s, "tls.key")),
-        cert: tls.as_ref().and_then(|s| secret_text(s, "tls.crt")),
-        key: tls.as_ref().and_then(|s| secret_text(s, "tls.key")),
-    })
-}
-
-/// Everything install applies, in order, for `namespace` and `certs`.
-pub fn objects(
-    namespace: &str,
-    image: Option<&str>,
-    certs: Option<&Certs>,
-) -> Result<(Vec<Value>, Vec<Value>)> {
-    let crds = manifests::crds().map_err(CliError::Message)?;
-    let mut webhook = manifests::webhook_objects().map_err(CliError::Message)?;
-    manifests::set_namespace(&mut webhook, namespace);
-    if let Some(image) = image {
-        manifests::set_image(&mut webhook, image);
-    }
-    let (ca_secret, tls_secret) = match certs {
-        Some(certs) => {
-            manifests::set_ca_bundle(&mut webhook, &certs.ca_cert);
-            (
-                manifests::ca_secret(namespace, &certs.ca_cert, &certs.ca_key),
-                manifests::tls_secret(namespace, &certs.cert, &certs.key, &certs.ca_cert),
-            )
-        }
-        None => {
-            let placeholder = "<generated by install>";
-            (
-                manifests::ca_secret(namespace, placeholder, placeholder),
-                manifests::tls_secret(namespace, placeholder, placeholder, placeholder),
-            )
-        }
-    };
-    // The Secrets go after RBAC, before the Deployment that mounts them.
-    let position = webhook
-        .iter()
-        .position(|o| manifests::kind(o) == "Deployment")
-        .unwrap_or(webhook.len());
-    webhook.insert(position, tls_secret);
-    webhook.insert(position, ca_secret);
-    Ok((crds, webhook))
 }
 
 pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
@@ -339,55 +169,4 @@ async fn refuse_url_webhooks(client: &kube::Client, object: &Value) -> Result<()
         )));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn certificates_are_reused_while_valid() {
-        let now = SystemTime::now();
-        let first = plan_certs(&Existing::default(), "hourglass-system", false, now).unwrap();
-        let existing = Existing {
-            ca_cert: Some(first.ca_cert.clone()),
-            ca_key: Some(first.ca_key.clone()),
-            cert: Some(first.cert.clone()),
-            key: Some(first.key.clone()),
-        };
-        let second = plan_certs(&existing, "hourglass-system", false, now).unwrap();
-        assert_eq!(second.cert, first.cert);
-        assert_eq!(second.ca_cert, first.ca_cert);
-
-        let rotated = plan_certs(&existing, "hourglass-system", true, now).unwrap();
-        assert_ne!(rotated.cert, first.cert);
-        assert_eq!(rotated.ca_cert, first.ca_cert);
-        assert!(ca_signed(&rotated.ca_cert, &rotated.cert).unwrap());
-
-        let moved = plan_certs(&existing, "elsewhere", false, now).unwrap();
-        assert_ne!(moved.cert, first.cert);
-        let names = IssuedCert {
-            cert_pem: moved.cert,
-            key_pem: moved.key,
-        }
-        .dns_names()
-        .unwrap();
-        assert!(names.contains(&"hourglass-webhook.elsewhere.svc".to_string()));
-
-        let later = now + Duration::from_secs(360 * 24 * 3600);
-        let renewed = plan_certs(&existing, "hourglass-system", false, later).unwrap();
-        assert_ne!(renewed.cert, first.cert);
-        assert_eq!(renewed.ca_cert, first.ca_cert);
-    }
-
-    #[test]
-    fn secrets_come_before_the_deployment() {
-        let (crds, webhook) = objects("hg", Some("img:1"), None).unwrap();
-        assert_eq!(crds.len(), 2);
-        let kinds: Vec<&str> = webhook.iter().map(manifests::kind).collect();
-        let secret = kinds.iter().position(|k| *k == "Secret").unwrap();
-        let deployment = kinds.iter().position(|k| *k == "Deployment").unwrap();
-        assert!(secret < deployment);
-        assert_eq!(kinds.last(), Some(&"MutatingWebhookConfiguration"));
-    }
 }

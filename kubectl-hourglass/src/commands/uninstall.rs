@@ -7,9 +7,9 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::api::Api;
 
 use crate::cluster::{self, display_name};
-use crate::commands::install;
 use crate::context::Context;
 use crate::error::{CliError, Result};
+use crate::install_plan;
 use crate::manifests::{self, MANAGED_BY, MANAGED_BY_LABEL};
 
 #[derive(Debug, clap::Args)]
@@ -59,7 +59,7 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
     }
     let namespace = ctx.install_namespace();
     let client = ctx.client().await?;
-    let (crds, webhook) = install::objects(&namespace, None, None)?;
+    let (crds, webhook) = install_plan::objects(&namespace, None, None)?;
     // Webhook configurations first, then the rest in reverse install order.
     let mut order: Vec<&serde_json::Value> = webhook
         .iter()
