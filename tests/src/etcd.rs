@@ -85,7 +85,7 @@ fn install() -> Result<PathBuf, HarnessError> {
 
 /// Runs apt-get non-interactively, appending its output to `log`; on failure
 /// returns the last lines of that output.
-fn run_apt_get(apt_get: &Path, args: &[&str], log: &Path) -> Result<(), String> {
+pub(crate) fn run_apt_get(apt_get: &Path, args: &[&str], log: &Path) -> Result<(), String> {
     let output = Command::new(apt_get)
         .args(args)
         .env("DEBIAN_FRONTEND", "noninteractive")
