@@ -65,17 +65,19 @@ pub fn in_text(file: &Path, text: &str) -> Vec<VersionReference> {
         kind,
         version: version.to_string(),
     };
-    let prefix = format!("{WEBHOOK_IMAGE_REPOSITORY}:");
+    let patterns = prefixes();
     for (number, line) in text.lines().enumerate() {
-        let mut rest = line;
-        while let Some(at) = rest.find(&prefix) {
-            let after = &rest[at + prefix.len()..];
-            let tag: String = after
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-                .collect();
-            found.push(reference(number, "image", &tag));
-            rest = &after[tag.len()..];
+        for (kind, prefix, is_version_char) in &patterns {
+            let mut rest = line;
+            while let Some(at) = rest.find(prefix.as_str()) {
+                let after = &rest[at + prefix.len()..];
+                let version: String = after.chars().take_while(|c| is_version_char(*c)).collect();
+                // `<version>` and the like are placeholders, not versions.
+                if !version.is_empty() {
+                    found.push(reference(number, kind, &version));
+                }
+                rest = &after[version.len()..];
+            }
         }
         let trimmed = line.trim_start();
         if is_chart && let Some(value) = trimmed.strip_prefix("appVersion:") {
@@ -89,6 +91,28 @@ pub fn in_text(file: &Path, text: &str) -> Vec<VersionReference> {
         }
     }
     found
+}
+
+/// What precedes a version in the text, and which characters it is made of.
+type Prefix = (&'static str, String, fn(char) -> bool);
+
+fn prefixes() -> [Prefix; 3] {
+    // A tag may hold `_`; in a file name `_` ends the version.
+    let tag = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    let in_file_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-');
+    [
+        ("image", format!("{WEBHOOK_IMAGE_REPOSITORY}:"), tag),
+        (
+            "plugin archive name",
+            "kubectl-hourglass_".to_string(),
+            in_file_name,
+        ),
+        (
+            "image file name",
+            "hourglass-webhook_".to_string(),
+            in_file_name,
+        ),
+    ]
 }
 
 /// The references that name another version than `version`, as messages.
@@ -156,6 +180,18 @@ mod tests {
         assert_eq!(
             disagreeing(&references, "0.1.0"),
             ["d.yaml:1: image \"0.0.9\", but Cargo.toml says 0.1.0"]
+        );
+    }
+
+    #[test]
+    fn file_names_and_placeholders() {
+        let text = "tar xf kubectl-hourglass_0.0.9_linux_amd64.tar.gz hourglass-webhook_<version>_linux_amd64.oci\n\
+                    image: ghcr.io/hourglass-avs/hourglass-webhook:<version>\n";
+        let references = in_text(Path::new("README.md"), text);
+        assert_eq!(references.len(), 1, "{references:?}");
+        assert_eq!(
+            (references[0].kind, references[0].version.as_str()),
+            ("plugin archive name", "0.0.9")
         );
     }
 
