@@ -12,7 +12,7 @@ const COMPLETION_HELPER: &str = "kubectl_complete-hourglass";
 
 fn main() -> std::process::ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
-    if args.first().is_some_and(|arg0| is_completion_helper(arg0)) {
+    if args.first().is_some_and(is_completion_helper) {
         kubectl_hourglass::run_complete_helper(args)
     } else {
         kubectl_hourglass::run_main(args)
