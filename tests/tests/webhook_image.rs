@@ -19,11 +19,12 @@ use hourglass_certs::{CertificateAuthority, ServingCertSpec};
 use hourglass_e2e::{
     ChildProcess, find_or_install_skopeo, free_loopback_ports, plain_http_get, workspace_root,
 };
-use hourglass_release::cargo_build::Profile;
+use hourglass_release::cargo_build::{Profile, host_target};
 use hourglass_release::checksums;
 use hourglass_release::image::root_filesystem::{BINARY_PATH, NONROOT_UID};
 use hourglass_release::image::spec::*;
 use hourglass_release::image_release::{ImageRelease, build_static_webhook, release_image};
+use hourglass_release::platform::Platform;
 use hourglass_release::project::{LICENSE, SOURCE_REPOSITORY, VERSION, webhook_image_reference};
 use hourglass_release::sha256::Sha256;
 use hourglass_release::source_revision::{self, SourceRevision};
@@ -107,9 +108,10 @@ fn config_runs_the_binary_as_nonroot_with_the_oci_labels() {
     let built = built();
     let layout = Layout::read(&built.release.image.oci_layout);
     let config = &layout.config;
+    let host = Platform::for_rust_target(&host_target().unwrap()).unwrap();
     assert_eq!(
         (config.os.as_str(), config.architecture.as_str()),
-        ("linux", "amd64")
+        ("linux", host.arch)
     );
     assert_eq!(config.config.user, format!("{NONROOT_UID}:{NONROOT_UID}"));
     assert_eq!(config.config.entrypoint, [BINARY_PATH]);
