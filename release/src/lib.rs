@@ -12,6 +12,7 @@
 pub mod cargo_build;
 pub mod cargo_lock;
 pub mod checksums;
+pub mod common_args;
 pub mod elf;
 pub mod error;
 pub mod image;

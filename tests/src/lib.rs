@@ -27,6 +27,7 @@ pub mod cache;
 mod client;
 mod control_plane;
 mod crds;
+mod debian_package;
 mod error;
 mod etcd;
 mod etcd_build;

@@ -4,10 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use hourglass_release::cargo_build::Profile;
+use hourglass_release::common_args::{CommonArgs, exit};
 use hourglass_release::image_release::{build_static_webhook, release_image};
-use hourglass_release::project::{default_dist_dir, workspace_root};
-use hourglass_release::source_revision::{self, SourceRevision};
 
 /// Builds the static webhook binary and its image: an OCI layout directory
 /// and a docker-archive tarball (for `docker load -i` / `podman load -i`),
@@ -19,58 +17,33 @@ use hourglass_release::source_revision::{self, SourceRevision};
     after_help = "\
 Example:
   cargo run -p hourglass-release --bin build-image
-  skopeo copy oci:target/dist/hourglass-webhook_0.1.0_linux_amd64.oci:0.1.0 \\
-      docker://ghcr.io/hourglass-avs/hourglass-webhook:0.1.0"
+  skopeo copy oci:target/dist/hourglass-webhook_<version>_linux_amd64.oci:<version> \\
+      docker://ghcr.io/hourglass-avs/hourglass-webhook:<version>"
 )]
 struct Args {
-    /// Where to write the image, SBOM and checksums.
-    #[arg(long, default_value_os_t = default_dist_dir())]
-    out_dir: PathBuf,
-    /// Build the binary in the dev profile (quicker; for trying the image, not for release).
-    #[arg(long)]
-    dev: bool,
+    #[command(flatten)]
+    common: CommonArgs,
     /// Use this static webhook binary instead of building one.
     #[arg(long)]
     binary: Option<PathBuf>,
-    /// The source revision label (default: the checkout's git commit).
-    #[arg(long, requires = "source_date_epoch")]
-    revision: Option<String>,
-    /// Creation time, seconds since the epoch (default: SOURCE_DATE_EPOCH, else the commit's time).
-    #[arg(long, requires = "revision")]
-    source_date_epoch: Option<u64>,
 }
 
 fn main() -> ExitCode {
-    match run(Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("build-image: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    exit("build-image", run(Args::parse()))
 }
 
 fn run(args: Args) -> hourglass_release::Result<()> {
-    let revision = match (args.revision, args.source_date_epoch) {
-        (Some(revision), Some(source_date_epoch)) => SourceRevision {
-            revision,
-            source_date_epoch,
-        },
-        _ => source_revision::of_checkout(&workspace_root())?,
-    };
+    let revision = args.common.source_revision()?;
+    let out_dir = &args.common.out_dir;
     let binary = match args.binary {
         Some(binary) => binary,
         None => {
-            let profile = if args.dev {
-                Profile::Dev
-            } else {
-                Profile::Release
-            };
+            let profile = args.common.profile();
             eprintln!("build-image: building the static webhook ({profile:?})...");
-            build_static_webhook(profile, &args.out_dir.join("bin"))?
+            build_static_webhook(profile, &out_dir.join("bin"))?
         }
     };
-    let release = release_image(&binary, &revision, &args.out_dir)?;
+    let release = release_image(&binary, &revision, out_dir)?;
     println!(
         "image     {}@{}",
         release.image.reference, release.image.digest

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use hourglass_release::common_args::exit;
 use hourglass_release::krew_manifest::{Missing, checksums_in, render, template_path};
 use hourglass_release::project::{VERSION, default_dist_dir};
 use hourglass_release::{ReleaseError, Result};
@@ -18,7 +19,7 @@ use hourglass_release::{ReleaseError, Result};
 Example (this machine's archive only, to try it with krew):
   cargo run -p hourglass-release --bin krew-manifest -- --only-built
   kubectl krew install --manifest=target/dist/hourglass.yaml \\
-      --archive=target/dist/kubectl-hourglass_0.1.0_linux_amd64.tar.gz"
+      --archive=target/dist/kubectl-hourglass_<version>_linux_amd64.tar.gz"
 )]
 struct Args {
     /// The directory holding the archives and their .sha256 files.
@@ -33,19 +34,10 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    match run(Args::parse()) {
-        Ok(path) => {
-            println!("{}", path.display());
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("krew-manifest: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    exit("krew-manifest", run(Args::parse()))
 }
 
-fn run(args: Args) -> Result<PathBuf> {
+fn run(args: Args) -> Result<()> {
     let template_file = template_path();
     let template = std::fs::read_to_string(&template_file)
         .map_err(|e| ReleaseError::io("read", &template_file, e))?;
@@ -60,5 +52,6 @@ fn run(args: Args) -> Result<PathBuf> {
         .output
         .unwrap_or_else(|| args.dist.join("hourglass.yaml"));
     std::fs::write(&output, manifest).map_err(|e| ReleaseError::io("write", &output, e))?;
-    Ok(output)
+    println!("{}", output.display());
+    Ok(())
 }
