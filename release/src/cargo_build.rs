@@ -42,24 +42,11 @@ impl BinaryBuild<'_> {
             std::fs::create_dir_all(parent)
                 .map_err(|e| ReleaseError::io("create the directory", parent, e))?;
         }
-        let mut command = Command::new(cargo());
-        command
-            .current_dir(workspace_root())
-            .args(self.cargo_args(output));
-        let shown = format!("cargo {}", self.cargo_args(output).join(" "));
-        let result = command.output().map_err(|e| ReleaseError::Command {
-            command: shown.clone(),
-            detail: e.to_string(),
-        })?;
-        if !result.status.success() {
-            return Err(ReleaseError::Command {
-                command: shown,
-                detail: last_lines(&String::from_utf8_lossy(&result.stderr), 6),
-            });
-        }
+        let args = self.cargo_args(output);
+        run_cargo(&args)?;
         if !output.is_file() {
             return Err(ReleaseError::Command {
-                command: shown,
+                command: format!("cargo {}", args.join(" ")),
                 detail: format!("it succeeded but wrote no {}", output.display()),
             });
         }
@@ -87,6 +74,28 @@ impl BinaryBuild<'_> {
         args.extend(["--emit".to_string(), format!("link={}", output.display())]);
         args
     }
+}
+
+/// Runs cargo with `args` in the workspace; returns its stdout, or an error
+/// with the last lines of its stderr.
+pub(crate) fn run_cargo<S: AsRef<str>>(args: &[S]) -> Result<Vec<u8>> {
+    let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
+    let shown = format!("cargo {}", args.join(" "));
+    let output = Command::new(cargo())
+        .args(&args)
+        .current_dir(workspace_root())
+        .output()
+        .map_err(|e| ReleaseError::Command {
+            command: shown.clone(),
+            detail: e.to_string(),
+        })?;
+    if !output.status.success() {
+        return Err(ReleaseError::Command {
+            command: shown,
+            detail: last_lines(&String::from_utf8_lossy(&output.stderr), 6),
+        });
+    }
+    Ok(output.stdout)
 }
 
 /// The cargo running us (`CARGO` under `cargo run` and `cargo test`), else PATH's.

@@ -10,11 +10,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
 use serde::Serialize;
 
-use crate::cargo_build::last_lines;
+use crate::cargo_build::run_cargo;
 use crate::cargo_lock::{self, Lock};
 use crate::error::{ReleaseError, Result};
 use crate::image::assemble::rfc3339;
@@ -45,7 +44,6 @@ pub struct CrateGraph {
 
 /// Runs `cargo tree` for `package` on `target` in the workspace.
 pub fn crate_graph(package: &str, target: &str) -> Result<CrateGraph> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let args = [
         "tree",
         "--locked",
@@ -60,22 +58,8 @@ pub fn crate_graph(package: &str, target: &str) -> Result<CrateGraph> {
         "--format",
         "{p}|{l}",
     ];
-    let shown = format!("cargo {}", args.join(" "));
-    let output = Command::new(&cargo)
-        .args(args)
-        .current_dir(workspace_root())
-        .output()
-        .map_err(|e| ReleaseError::Command {
-            command: shown.clone(),
-            detail: e.to_string(),
-        })?;
-    if !output.status.success() {
-        return Err(ReleaseError::Command {
-            command: shown,
-            detail: last_lines(&String::from_utf8_lossy(&output.stderr), 4),
-        });
-    }
-    parse_tree(&String::from_utf8_lossy(&output.stdout))
+    let stdout = run_cargo(&args)?;
+    parse_tree(&String::from_utf8_lossy(&stdout))
 }
 
 /// Parses `cargo tree --prefix depth --format '{p}|{l}'`:
