@@ -42,6 +42,11 @@ pub enum HarnessError {
     )]
     EtcdMissing { reason: String },
 
+    #[error(
+        "skopeo is not on PATH and could not be installed ({reason}); install it as root with `apt-get update && apt-get install -y --no-install-recommends skopeo`"
+    )]
+    SkopeoMissing { reason: String },
+
     #[error("{name} exited during start-up ({status}): {tail} (full log: {log})")]
     Exited {
         name: String,

@@ -14,6 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::cache;
+use crate::debian_package::DebianPackage;
 use crate::error::{HarnessError, log_tail, one_line};
 use crate::process::ChildProcess;
 
@@ -48,68 +49,13 @@ fn locate() -> Option<PathBuf> {
 }
 
 fn install() -> Result<PathBuf, HarnessError> {
-    let missing = |reason: String| HarnessError::EtcdMissing { reason };
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        return Err(missing(
-            "not running as root, so the harness does not install it".into(),
-        ));
+    DebianPackage {
+        what: "etcd",
+        install_args: &["etcd-server"],
+        locate: &locate,
+        missing: &|reason| HarnessError::EtcdMissing { reason },
     }
-    let apt_get =
-        cache::find_on_path("apt-get").ok_or_else(|| missing("apt-get is not on PATH".into()))?;
-    let root = cache::cache_root()?;
-    let _lock = cache::lock(
-        &root.join("etcd-install.lock"),
-        "waiting for another process installing etcd...",
-    )?;
-    if let Some(path) = locate() {
-        return Ok(path);
-    }
-    eprintln!(
-        "hourglass-e2e: etcd is missing; installing it with `apt-get install -y etcd-server` (once)..."
-    );
-    let log = root.join("etcd-install.log");
-    let install = || run_apt_get(&apt_get, &["install", "-y", "etcd-server"], &log);
-    if install().is_err() {
-        // A fresh image has no package lists yet.
-        run_apt_get(&apt_get, &["update"], &log)
-            .map_err(|detail| missing(format!("`apt-get update` failed: {detail}")))?;
-        install().map_err(|detail| missing(format!("`apt-get install` failed: {detail}")))?;
-    }
-    locate().ok_or_else(|| {
-        missing(format!(
-            "`apt-get install -y etcd-server` succeeded but no etcd is on PATH or at {DEBIAN_ETCD}"
-        ))
-    })
-}
-
-/// Runs apt-get non-interactively, appending its output to `log`; on failure
-/// returns the last lines of that output.
-fn run_apt_get(apt_get: &Path, args: &[&str], log: &Path) -> Result<(), String> {
-    let output = Command::new(apt_get)
-        .args(args)
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("could not run {}: {e}", apt_get.display()))?;
-    if let Ok(mut file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-    {
-        let _ = file.write_all(&output.stdout);
-        let _ = file.write_all(&output.stderr);
-    }
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}: {} (log: {})",
-            output.status,
-            one_line(&String::from_utf8_lossy(&output.stderr), 2),
-            log.display()
-        ))
-    }
+    .find_or_install()
 }
 
 pub(crate) fn version_of(path: &Path) -> Result<String, HarnessError> {

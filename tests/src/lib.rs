@@ -34,9 +34,11 @@ mod client;
 mod cluster_objects;
 mod control_plane;
 mod crds;
+mod debian_package;
 mod error;
 mod etcd;
 mod etcd_build;
+mod krew_build;
 mod kubeconfig;
 mod kubectl;
 mod kubectl_outcome;
@@ -48,6 +50,7 @@ mod pki;
 mod plugin;
 mod ports;
 mod process;
+mod skopeo;
 mod webhook_server;
 mod workspace_binary;
 
@@ -59,6 +62,7 @@ pub use crds::{CRD_NAMES, install_crds};
 pub use error::HarnessError;
 pub use etcd::EtcdBinary;
 pub use etcd_build::BUILT_ETCD_VERSION;
+pub use krew_build::{KREW_VERSION, ensure_krew};
 pub use kubectl::{Kubectl, KubectlSource};
 pub use kubectl_outcome::Outcome;
 pub use kubelet::{
@@ -84,7 +88,9 @@ pub use operator::{
     UpstreamOperator,
 };
 pub use plugin::Plugin;
+pub use ports::free_loopback_ports;
 pub use process::ChildProcess;
+pub use skopeo::find_or_install_skopeo;
 pub use webhook_server::{ServingPair, WebhookServer, plain_http_get};
 pub use workspace_binary::{BuildProfile, workspace_binary, workspace_binary_with, workspace_root};
 
