@@ -16,11 +16,10 @@ use crate::sha256::Sha256;
 /// runs to complete `kubectl hourglass ...`.
 pub const PLUGIN_BINARIES: [&str; 2] = ["kubectl-hourglass", "kubectl_complete-hourglass"];
 
-/// The licence text shipped in every archive. The repository has no LICENSE
-/// at its root; the workspace is Apache-2.0 (Cargo.toml), and this is that
-/// licence's text.
+/// The licence text shipped in every archive: the repository's (Apache-2.0,
+/// as `Cargo.toml` says).
 pub fn license_file() -> PathBuf {
-    workspace_root().join("release").join("LICENSE")
+    workspace_root().join("LICENSE")
 }
 
 /// The plugin's own README (commands, examples, RBAC), shipped as README.md.
