@@ -2,10 +2,11 @@
 
 use kube::Client;
 use kube::api::{Api, ApiResource, DynamicObject, ListParams};
+use serde_json::Value;
 
 use hourglass_shared::constants::{EXECUTOR_PLURAL, PERFORMER_PLURAL};
 use hourglass_shared::object::ObjectKind;
-use hourglass_shared::{HourglassExecutor, Performer};
+use hourglass_shared::{HourglassExecutor, HourglassObject, ParseError, Performer};
 
 use crate::context::Context;
 use crate::error::{CliError, Result};
@@ -81,6 +82,70 @@ pub async fn list_performers(ctx: &Context, namespace: Option<&str>) -> Result<V
         (&a.metadata.namespace, &a.metadata.name).cmp(&(&b.metadata.namespace, &b.metadata.name))
     });
     Ok(items)
+}
+
+/// One object as the server sent it (without managed fields), and what our
+/// types make of it: an object that does not fit them is still shown by
+/// `-o json|yaml`, and named where a table cannot show it.
+#[derive(Clone, Debug)]
+pub struct Fetched {
+    pub raw: Value,
+    pub parsed: std::result::Result<HourglassObject, ParseError>,
+}
+
+impl Fetched {
+    fn from_dynamic(kind: ObjectKind, object: DynamicObject) -> Result<Self> {
+        let raw = serde_json::to_value(object).map_err(|e| CliError::msg(e.to_string()))?;
+        let raw = crate::render::structured::without_managed_fields(raw);
+        let parsed = HourglassObject::from_value_as(kind, &raw);
+        Ok(Fetched { raw, parsed })
+    }
+
+    /// `kind/name`, for messages.
+    pub fn what(&self) -> String {
+        crate::input::describe(&self.raw)
+    }
+}
+
+/// One object, with kubectl's errors.
+pub async fn fetch_one(
+    ctx: &Context,
+    kind: ObjectKind,
+    namespace: &str,
+    name: &str,
+) -> Result<Fetched> {
+    let object = dynamic(ctx.client().await?, kind, namespace)
+        .get(name)
+        .await
+        .map_err(|e| CliError::from_kube_for(plural(kind), e))?;
+    Fetched::from_dynamic(kind, object)
+}
+
+/// Every object of `kind` in `namespace` (all with `None`), filtered by
+/// `-l`, sorted by namespace and name.
+pub async fn fetch_all(
+    ctx: &Context,
+    kind: ObjectKind,
+    namespace: Option<&str>,
+) -> Result<Vec<Fetched>> {
+    let client = ctx.client().await?;
+    let resource = api_resource(kind);
+    let api: Api<DynamicObject> = match namespace {
+        Some(ns) => Api::namespaced_with(client, ns, &resource),
+        None => Api::all_with(client, &resource),
+    };
+    let mut items = api
+        .list(&list_params(ctx))
+        .await
+        .map_err(|e| CliError::from_kube_for(plural(kind), e))?
+        .items;
+    items.sort_by(|a, b| {
+        (&a.metadata.namespace, &a.metadata.name).cmp(&(&b.metadata.namespace, &b.metadata.name))
+    });
+    items
+        .into_iter()
+        .map(|object| Fetched::from_dynamic(kind, object))
+        .collect()
 }
 
 /// `executors|performers` as typed on the command line, with kubectl's aliases.

@@ -13,11 +13,11 @@ use hourglass_shared::Performer;
 use hourglass_shared::object::ObjectKind;
 use hourglass_shared::status::{PerformerHealth, owned_pod, pod_name};
 
-use crate::api::parse_kind;
-use crate::commands::get::get_one;
+use crate::api::{self, parse_kind};
 use crate::context::Context;
 use crate::error::Result;
-use crate::render::describe::{self, PodDescription};
+use crate::render::describe;
+use crate::view::description::{PodDescription, describe_object};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -33,7 +33,9 @@ pub struct Args {
 
 pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
     let namespace = ctx.namespace().await;
-    let object = get_one(ctx, args.kind, Some(&namespace), &args.name).await?;
+    let object = api::fetch_one(ctx, args.kind, &namespace, &args.name)
+        .await?
+        .raw;
     let events = events_for(
         ctx,
         &namespace,
@@ -50,7 +52,8 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
         ObjectKind::Executor => None,
     };
     let Some(performer) = performer else {
-        describe::describe(&mut *ctx.out(), &object, None, events.as_deref(), ctx.now())?;
+        let description = describe_object(&object, None, events.as_deref(), ctx.now());
+        describe::write(&mut *ctx.out(), &description)?;
         return Ok(());
     };
     let name = pod_name(&performer);
@@ -69,13 +72,8 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
         health: &health,
         events: pod_events.as_deref(),
     };
-    describe::describe(
-        &mut *ctx.out(),
-        &object,
-        Some(&description),
-        events.as_deref(),
-        ctx.now(),
-    )?;
+    let description = describe_object(&object, Some(&description), events.as_deref(), ctx.now());
+    describe::write(&mut *ctx.out(), &description)?;
     Ok(())
 }
 

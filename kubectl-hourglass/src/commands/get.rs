@@ -1,13 +1,16 @@
-//! `get executors|performers [NAME]` with `-o wide|json|yaml|name`.
+//! `get executors|performers [NAME]` with `-o wide|json|yaml|name`: the
+//! objects fetched and parsed once (`api::fetch_*`); JSON and YAML show
+//! what the server sent, the tables the typed objects, judged from their
+//! pods as `status` does, naming any object that does not fit its type.
 
 use kube::api::ListParams;
-use serde_json::Value;
 
+use hourglass_shared::HourglassObject;
 use hourglass_shared::object::ObjectKind;
 
-use crate::api::{self, no_resources, parse_kind};
+use crate::api::{self, Fetched, no_resources, parse_kind};
 use crate::context::Context;
-use crate::error::{CliError, Result};
+use crate::error::Result;
 use crate::options::ObjectOutput;
 use crate::pods::list_performer_pods;
 use crate::render::{structured, table};
@@ -21,8 +24,21 @@ pub enum GetOutput {
     Name,
 }
 
+impl GetOutput {
+    fn objects(self) -> Option<ObjectOutput> {
+        match self {
+            GetOutput::Json => Some(ObjectOutput::Json),
+            GetOutput::Yaml => Some(ObjectOutput::Yaml),
+            GetOutput::Name => Some(ObjectOutput::Name),
+            GetOutput::Wide => None,
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
+RBAC: get and list on the kind; list on pods for the performers table.
+
 Examples:
   kubectl hourglass get performers
   kubectl hourglass get performers -A -o wide
@@ -44,123 +60,83 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
     } else {
         ctx.list_namespace().await
     };
+    let fetched = match &args.name {
+        Some(name) => vec![
+            api::fetch_one(
+                ctx,
+                args.kind,
+                namespace.as_deref().unwrap_or("default"),
+                name,
+            )
+            .await?,
+        ],
+        None => api::fetch_all(ctx, args.kind, namespace.as_deref()).await?,
+    };
+    if let Some(output) = args.output.and_then(GetOutput::objects) {
+        if fetched.is_empty() && output == ObjectOutput::Name {
+            ctx.note(no_resources(namespace.as_deref()));
+            return Ok(());
+        }
+        let raw = fetched.into_iter().map(|f| f.raw).collect();
+        structured::write_objects(&mut *ctx.out(), output, raw, args.name.is_none())?;
+        return Ok(());
+    }
+    if fetched.is_empty() {
+        ctx.note(no_resources(namespace.as_deref()));
+        return Ok(());
+    }
+    let objects = readable(ctx, fetched);
+    let wide = args.output == Some(GetOutput::Wide);
+    let show_namespace = namespace.is_none();
     let now = ctx.now();
-    let (values, executor_rows, performer_rows) = match args.kind {
+    match args.kind {
         ObjectKind::Executor => {
-            let items = match &args.name {
-                Some(name) => vec![get_one(ctx, args.kind, namespace.as_deref(), name).await?],
-                None => api::list_executors(ctx, namespace.as_deref())
-                    .await?
-                    .into_iter()
-                    .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
-                    .collect(),
-            };
-            let typed: Vec<hourglass_shared::HourglassExecutor> = items
+            let rows: Vec<ExecutorRow> = objects
                 .iter()
-                .filter_map(|v| serde_json::from_value(v.clone()).ok())
+                .filter_map(|o| match o {
+                    HourglassObject::Executor(e) => Some(ExecutorRow::from(e, now)),
+                    HourglassObject::Performer(_) => None,
+                })
                 .collect();
-            let rows = typed.iter().map(|e| ExecutorRow::from(e, now)).collect();
-            (items, rows, Vec::new())
+            table::executors(&mut *ctx.out(), &rows, wide, show_namespace, ctx.color())?;
         }
         ObjectKind::Performer => {
-            let items = match &args.name {
-                Some(name) => vec![get_one(ctx, args.kind, namespace.as_deref(), name).await?],
-                None => api::list_performers(ctx, namespace.as_deref())
-                    .await?
-                    .into_iter()
-                    .map(|p| serde_json::to_value(p).unwrap_or(Value::Null))
-                    .collect(),
-            };
-            let typed: Vec<hourglass_shared::Performer> = items
+            let performers: Vec<&hourglass_shared::Performer> = objects
                 .iter()
-                .filter_map(|v| serde_json::from_value(v.clone()).ok())
+                .filter_map(|o| match o {
+                    HourglassObject::Performer(p) => Some(p),
+                    HourglassObject::Executor(_) => None,
+                })
                 .collect();
             // The table judges each performer from its pod, as `status` does.
-            let table = !matches!(
-                args.output,
-                Some(GetOutput::Json | GetOutput::Yaml | GetOutput::Name)
-            );
-            let pods = if table && !typed.is_empty() {
-                list_performer_pods(ctx, namespace.as_deref(), &ListParams::default()).await?
-            } else {
-                None
-            };
-            let rows = typed
+            let pods =
+                list_performer_pods(ctx, namespace.as_deref(), &ListParams::default()).await?;
+            let rows: Vec<PerformerRow> = performers
                 .iter()
                 .map(|p| PerformerRow::from(p, pods.as_ref(), now))
                 .collect();
-            (items, Vec::new(), rows)
-        }
-    };
-    let values: Vec<Value> = values
-        .into_iter()
-        .map(structured::without_managed_fields)
-        .collect();
-    let single = args.name.is_some();
-    match args.output {
-        Some(GetOutput::Json | GetOutput::Yaml | GetOutput::Name) => {
-            let output = match args.output {
-                Some(GetOutput::Json) => ObjectOutput::Json,
-                Some(GetOutput::Yaml) => ObjectOutput::Yaml,
-                _ => ObjectOutput::Name,
-            };
-            if values.is_empty() && output == ObjectOutput::Name {
-                ctx.note(no_resources(namespace.as_deref()));
-                return Ok(());
-            }
-            let value = if single {
-                values.into_iter().next().unwrap_or(Value::Null)
-            } else {
-                structured::list(values)
-            };
-            match output {
-                ObjectOutput::Name => {
-                    let items = match value.get("items") {
-                        Some(Value::Array(items)) => items.clone(),
-                        _ => vec![value],
-                    };
-                    crate::commands::create::print_objects(ctx, ObjectOutput::Name, items)
-                }
-                ObjectOutput::Json => Ok(structured::write_json(&mut *ctx.out(), &value)?),
-                ObjectOutput::Yaml => Ok(structured::write_yaml(&mut *ctx.out(), &value)?),
-            }
-        }
-        wide => {
-            if values.is_empty() {
-                ctx.note(no_resources(namespace.as_deref()));
-                return Ok(());
-            }
-            let wide = wide == Some(GetOutput::Wide);
-            let show_namespace = namespace.is_none();
-            let mut out = ctx.out();
-            match args.kind {
-                ObjectKind::Executor => {
-                    table::executors(&mut *out, &executor_rows, wide, show_namespace, ctx.color())?
-                }
-                ObjectKind::Performer => table::performers(
-                    &mut *out,
-                    &performer_rows,
-                    wide,
-                    show_namespace,
-                    ctx.color(),
-                )?,
-            }
-            Ok(())
+            table::performers(&mut *ctx.out(), &rows, wide, show_namespace, ctx.color())?;
         }
     }
+    Ok(())
 }
 
-/// One object as JSON, with kubectl's errors.
-pub async fn get_one(
-    ctx: &Context,
-    kind: ObjectKind,
-    namespace: Option<&str>,
-    name: &str,
-) -> Result<Value> {
-    let namespace = namespace.unwrap_or("default");
-    let object = api::dynamic(ctx.client().await?, kind, namespace)
-        .get(name)
-        .await
-        .map_err(|e| CliError::from_kube_for(api::plural(kind), e))?;
-    serde_json::to_value(object).map_err(|e| CliError::msg(e.to_string()))
+/// The objects that fit their type; each that does not is named on stderr,
+/// with the field where it stops fitting, rather than left out silently.
+fn readable(ctx: &Context, fetched: Vec<Fetched>) -> Vec<HourglassObject> {
+    fetched
+        .into_iter()
+        .filter_map(|f| {
+            let what = f.what();
+            match f.parsed {
+                Ok(object) => Some(object),
+                Err(error) => {
+                    ctx.note(format!(
+                        "warning: {what} is not shown: it does not fit its type ({error}); see it with -o yaml"
+                    ));
+                    None
+                }
+            }
+        })
+        .collect()
 }

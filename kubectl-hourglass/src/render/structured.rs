@@ -36,6 +36,45 @@ pub fn write_yaml(w: &mut impl Write, value: &impl Serialize) -> io::Result<()> 
     w.write_all(text.as_bytes())
 }
 
+/// `-o json|yaml|name` for objects: as a `List` when `as_list` (a listing,
+/// or several created objects), else the one object bare.
+pub fn write_objects(
+    w: &mut impl Write,
+    output: crate::options::ObjectOutput,
+    objects: Vec<Value>,
+    as_list: bool,
+) -> io::Result<()> {
+    use crate::options::ObjectOutput;
+    match output {
+        ObjectOutput::Name => {
+            for object in &objects {
+                let kind = object
+                    .get("kind")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let name = object
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                writeln!(w, "{}", name_line(kind, name))?;
+            }
+            Ok(())
+        }
+        ObjectOutput::Json | ObjectOutput::Yaml => {
+            let value = if as_list {
+                list(objects)
+            } else {
+                objects.into_iter().next().unwrap_or(Value::Null)
+            };
+            if output == ObjectOutput::Json {
+                write_json(w, &value)
+            } else {
+                write_yaml(w, &value)
+            }
+        }
+    }
+}
+
 /// `performer.hourglass.eigenlayer.io/name`.
 pub fn name_line(kind: &str, name: &str) -> String {
     format!(

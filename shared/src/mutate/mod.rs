@@ -22,6 +22,26 @@ pub struct MutationContext<'a> {
     pub executor_scheduling: Option<&'a SchedulingConfig>,
 }
 
+/// The `defaultScheduling` an executor among `executors` lends `performer`:
+/// the one it names (`executorRef`, or the label mirroring it). The webhook
+/// asks its executor cache; offline callers (`validate`, `create
+/// --dry-run=client`) pass the executors of the same input.
+pub fn lent_scheduling<'a>(
+    performer: &Performer,
+    executors: impl IntoIterator<Item = &'a HourglassExecutor>,
+) -> Option<&'a SchedulingConfig> {
+    let wanted = performer.executor_name()?;
+    executors
+        .into_iter()
+        .find(|executor| executor.metadata.name.as_deref() == Some(wanted))?
+        .spec
+        .config
+        .kubernetes
+        .as_ref()?
+        .default_scheduling
+        .as_ref()
+}
+
 /// Fills in the executor's documented defaults.
 pub fn mutate_executor(executor: &HourglassExecutor) -> HourglassExecutor {
     let mut mutated = executor.clone();

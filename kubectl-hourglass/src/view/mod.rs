@@ -12,6 +12,8 @@ pub use hourglass_shared::status::ConditionView;
 
 use crate::pods::PodIndex;
 
+pub mod description;
+
 /// kubectl's `HumanDuration`: `42s`, `5m12s`, `15m`, `3h4m`, `2d3h`, `45d`, `2y10d`.
 pub fn human_duration(seconds: i64) -> String {
     if seconds < -1 {
