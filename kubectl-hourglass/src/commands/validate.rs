@@ -1,11 +1,10 @@
 //! `validate -f FILE|DIR|-`: offline, the exact rules and mutation of
 //! `hourglass-shared` (the webhook's), one line per problem.
 
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
-use hourglass_shared::mutate::MutationContext;
-use hourglass_shared::{HardwareProfile, HourglassObject, Performer, SchedulingConfig, review};
+use hourglass_shared::mutate::{MutationContext, lent_scheduling};
+use hourglass_shared::{HardwareProfile, HourglassExecutor, HourglassObject, Performer, review};
 
 use crate::context::Context;
 use crate::error::{CliError, EXIT_ERROR, Result};
@@ -67,22 +66,13 @@ pub fn check(documents: &[Document], profile: &HardwareProfile) -> Vec<Checked> 
         .iter()
         .map(|d| (d, HourglassObject::from_value(&d.value)))
         .collect();
-    let mut scheduling: BTreeMap<String, SchedulingConfig> = BTreeMap::new();
-    for (_, object) in &parsed {
-        if let Ok(HourglassObject::Executor(executor)) = object
-            && let (Some(name), Some(default)) = (
-                executor.metadata.name.as_ref(),
-                executor
-                    .spec
-                    .config
-                    .kubernetes
-                    .as_ref()
-                    .and_then(|k| k.default_scheduling.as_ref()),
-            )
-        {
-            scheduling.insert(name.clone(), default.clone());
-        }
-    }
+    let executors: Vec<HourglassExecutor> = parsed
+        .iter()
+        .filter_map(|(_, object)| match object {
+            Ok(HourglassObject::Executor(executor)) => Some(executor.clone()),
+            _ => None,
+        })
+        .collect();
     parsed
         .into_iter()
         .map(|(document, object)| {
@@ -97,11 +87,7 @@ pub fn check(documents: &[Document], profile: &HardwareProfile) -> Vec<Checked> 
                 },
                 Ok(object) => {
                     let executor_scheduling = match &object {
-                        HourglassObject::Performer(p) => p
-                            .spec
-                            .executor_ref
-                            .as_ref()
-                            .and_then(|name| scheduling.get(name)),
+                        HourglassObject::Performer(p) => lent_scheduling(p, &executors),
                         HourglassObject::Executor(_) => None,
                     };
                     let context = MutationContext {

@@ -1,0 +1,189 @@
+//! Reading what `doctor` checks: the CRDs, both webhook configurations, the
+//! Service's endpoints, the serving Secret, a dry-run create through the
+//! webhook, and what the performers name. No judgement here.
+
+use k8s_openapi::api::admissionregistration::v1::{
+    MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
+};
+use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{Api, DynamicObject, ListParams, PostParams};
+use serde_json::json;
+
+use hourglass_shared::constants::{API_GROUP, API_VERSION};
+use hourglass_shared::object::ObjectKind;
+
+use super::facts::{Configuration, CrdState, Facts, ProbeOutcome, Read, References, TlsSecret};
+use crate::api::{self, FIELD_MANAGER};
+use crate::cluster::is_established;
+use crate::context::Context;
+use crate::error::{CliError, Result, is_type_missing};
+use crate::manifests::{MUTATING_WEBHOOK, SERVICE_NAME, TLS_SECRET, VALIDATING_WEBHOOK};
+use crate::references::{ALL_KINDS, missing_references};
+
+pub async fn gather(ctx: &Context, probe_namespace: &str) -> Result<Facts> {
+    let namespace = ctx.install_namespace();
+    let client = ctx.client().await?;
+    Ok(Facts {
+        crds: crds(&client).await,
+        configurations: configurations(&client).await,
+        ready_endpoints: ready_endpoints(&client, &namespace).await,
+        tls_secret: tls_secret(&client, &namespace).await,
+        probe: probe(&client, probe_namespace).await,
+        references: references(ctx).await,
+        install_namespace: namespace,
+        probe_namespace: probe_namespace.to_string(),
+    })
+}
+
+fn cannot_read(error: kube::Error) -> String {
+    format!("cannot read: {}", CliError::from(error))
+}
+
+async fn crds(client: &kube::Client) -> Vec<(String, Read<Option<CrdState>>)> {
+    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
+    let mut found = Vec::new();
+    for kind in [ObjectKind::Executor, ObjectKind::Performer] {
+        let name = format!("{}.{API_GROUP}", api::plural(kind));
+        let state = api.get_opt(&name).await.map_err(cannot_read).map(|crd| {
+            crd.map(|crd| CrdState {
+                established: is_established(&crd),
+                serves_our_version: crd
+                    .spec
+                    .versions
+                    .iter()
+                    .any(|v| v.name == API_VERSION && v.served),
+            })
+        });
+        found.push((name, state));
+    }
+    found
+}
+
+async fn configurations(client: &kube::Client) -> Vec<Configuration> {
+    let validating = Api::<ValidatingWebhookConfiguration>::all(client.clone())
+        .get_opt(VALIDATING_WEBHOOK)
+        .await
+        .map_err(|e| format!("cannot read: {e}"))
+        .map(|found| {
+            found.map(|config| {
+                config
+                    .webhooks
+                    .into_iter()
+                    .flatten()
+                    .map(|w| (w.name, w.client_config))
+                    .collect()
+            })
+        });
+    let mutating = Api::<MutatingWebhookConfiguration>::all(client.clone())
+        .get_opt(MUTATING_WEBHOOK)
+        .await
+        .map_err(|e| format!("cannot read: {e}"))
+        .map(|found| {
+            found.map(|config| {
+                config
+                    .webhooks
+                    .into_iter()
+                    .flatten()
+                    .map(|w| (w.name, w.client_config))
+                    .collect()
+            })
+        });
+    vec![
+        Configuration {
+            kind: "ValidatingWebhookConfiguration",
+            name: VALIDATING_WEBHOOK,
+            plural: "validatingwebhookconfigurations",
+            webhooks: validating,
+        },
+        Configuration {
+            kind: "MutatingWebhookConfiguration",
+            name: MUTATING_WEBHOOK,
+            plural: "mutatingwebhookconfigurations",
+            webhooks: mutating,
+        },
+    ]
+}
+
+async fn ready_endpoints(client: &kube::Client, namespace: &str) -> Read<usize> {
+    let slices: Api<EndpointSlice> = Api::namespaced(client.clone(), namespace);
+    let list = slices
+        .list(&ListParams::default().labels(&format!("kubernetes.io/service-name={SERVICE_NAME}")))
+        .await
+        .map_err(cannot_read)?;
+    Ok(list
+        .items
+        .iter()
+        .flat_map(|s| s.endpoints.iter())
+        // EndpointSlice API: an unset `ready` means ready ("unknown" is to
+        // be read as true by consumers).
+        .filter(|e| e.conditions.as_ref().and_then(|c| c.ready).unwrap_or(true))
+        .count())
+}
+
+async fn tls_secret(client: &kube::Client, namespace: &str) -> Read<Option<TlsSecret>> {
+    let secret = Api::<Secret>::namespaced(client.clone(), namespace)
+        .get_opt(TLS_SECRET)
+        .await
+        .map_err(cannot_read)?;
+    let text = |s: &Secret, key: &str| {
+        s.data
+            .as_ref()
+            .and_then(|d| d.get(key))
+            .map(|b| String::from_utf8_lossy(&b.0).trim().to_string())
+            .filter(|t| !t.is_empty())
+    };
+    Ok(secret.map(|secret| TlsSecret {
+        cert: text(&secret, "tls.crt"),
+        key: text(&secret, "tls.key"),
+        ca: text(&secret, "ca.crt"),
+    }))
+}
+
+/// A dry-run create of a Performer with an invalid address: a webhook must
+/// refuse it.
+async fn probe(client: &kube::Client, namespace: &str) -> ProbeOutcome {
+    let object: DynamicObject = match serde_json::from_value(json!({
+        "apiVersion": hourglass_shared::constants::GROUP_VERSION,
+        "kind": hourglass_shared::constants::PERFORMER_KIND,
+        "metadata": {"name": "hourglass-doctor-probe", "namespace": namespace},
+        "spec": {"avsAddress": "0xnot-an-address", "image": "hourglass/doctor-probe:v0"},
+    })) {
+        Ok(object) => object,
+        Err(e) => return ProbeOutcome::Failed(e.to_string()),
+    };
+    let performers = api::dynamic(client.clone(), ObjectKind::Performer, namespace);
+    let params = PostParams {
+        dry_run: true,
+        field_manager: Some(FIELD_MANAGER.to_string()),
+    };
+    match performers.create(&params, &object).await {
+        Ok(_) => ProbeOutcome::Accepted,
+        Err(kube::Error::Api(status)) if status.message.contains("denied the request") => {
+            ProbeOutcome::Denied
+        }
+        Err(kube::Error::Api(status)) if is_type_missing(&status) => ProbeOutcome::TypeMissing,
+        Err(kube::Error::Api(status)) if status.message.contains("failed calling webhook") => {
+            ProbeOutcome::WebhookUnreachable(status.message.clone())
+        }
+        Err(error) => ProbeOutcome::Failed(CliError::from(error).render()),
+    }
+}
+
+/// What the performers in every namespace name, checked with the user's
+/// rights (the webhook may not read Secrets).
+async fn references(ctx: &Context) -> References {
+    let performers = match api::list_performers(ctx, None).await {
+        Ok(performers) => performers,
+        Err(error) => return References::Skipped(format!("cannot list performers ({error})")),
+    };
+    let all: Vec<&hourglass_shared::Performer> = performers.iter().collect();
+    match missing_references(ctx, &all, ALL_KINDS).await {
+        Ok(missing) => References::Checked {
+            performers: performers.len(),
+            missing,
+        },
+        Err(error) => References::Skipped(error.to_string()),
+    }
+}

@@ -1,0 +1,513 @@
+//! From what `doctor` found to ok or fail, each with a fix: a pure function
+//! of the facts and the time, tested on its own.
+
+use std::time::{Duration, SystemTime};
+
+use k8s_openapi::api::admissionregistration::v1::WebhookClientConfig;
+
+use hourglass_certs::{IssuedCert, ca_signed, certificate_expiry};
+use hourglass_shared::constants::API_VERSION;
+
+use super::facts::{Configuration, CrdState, Facts, ProbeOutcome, Read, References, TlsSecret};
+use crate::install_plan::RENEW_BEFORE;
+use crate::manifests::{self, SERVICE_NAME, TLS_SECRET};
+
+/// One check's result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Check {
+    pub ok: bool,
+    pub name: String,
+    pub detail: String,
+    pub fix: Option<String>,
+}
+
+impl Check {
+    pub fn ok(name: impl Into<String>, detail: impl Into<String>) -> Self {
+        Check {
+            ok: true,
+            name: name.into(),
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    pub fn fail(
+        name: impl Into<String>,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Check {
+            ok: false,
+            name: name.into(),
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
+    }
+}
+
+/// Every check, in the order they are shown.
+pub fn judge(facts: &Facts, now: SystemTime) -> Vec<Check> {
+    let namespace = facts.install_namespace.as_str();
+    let mut checks: Vec<Check> = facts
+        .crds
+        .iter()
+        .map(|(name, state)| crd_check(name, state, namespace))
+        .collect();
+    checks.extend(
+        facts
+            .configurations
+            .iter()
+            .map(|c| configuration_check(c, namespace)),
+    );
+    checks.push(endpoints_check(&facts.ready_endpoints, namespace));
+    checks.extend(certificate_checks(facts, now));
+    checks.push(probe_check(&facts.probe, &facts.probe_namespace, namespace));
+    checks.push(references_check(&facts.references));
+    checks
+}
+
+fn install_fix(namespace: &str) -> String {
+    if namespace == manifests::DEFAULT_NAMESPACE {
+        "run `kubectl hourglass install`".to_string()
+    } else {
+        format!("run `kubectl hourglass install -n {namespace}`")
+    }
+}
+
+fn rotate_fix(namespace: &str) -> String {
+    format!(
+        "{} --rotate-certs`",
+        install_fix(namespace).trim_end_matches('`')
+    )
+}
+
+fn crd_check(name: &str, state: &Read<Option<CrdState>>, namespace: &str) -> Check {
+    let check_name = format!("CRD {name}");
+    match state {
+        Err(error) => Check::fail(
+            check_name,
+            error.clone(),
+            "check your access to customresourcedefinitions",
+        ),
+        Ok(None) => Check::fail(check_name, "not installed", install_fix(namespace)),
+        Ok(Some(CrdState {
+            established: false, ..
+        })) => Check::fail(
+            check_name,
+            "not Established",
+            format!("look at the CRD's conditions: kubectl get crd -o yaml {name}"),
+        ),
+        Ok(Some(CrdState {
+            serves_our_version: false,
+            ..
+        })) => Check::fail(
+            check_name,
+            format!("{API_VERSION} is not served"),
+            install_fix(namespace),
+        ),
+        Ok(Some(_)) => Check::ok(check_name, format!("established, {API_VERSION} served")),
+    }
+}
+
+/// Present, and its first webhook calls our Service.
+fn configuration_check(configuration: &Configuration, namespace: &str) -> Check {
+    let Configuration {
+        kind,
+        name,
+        plural,
+        webhooks,
+    } = configuration;
+    let title = format!("{kind} {name}");
+    match webhooks {
+        Ok(Some(webhooks)) => {
+            let first = webhooks.first().map(|(_, config)| config);
+            match calls_our_service(kind, name, first, namespace) {
+                Ok(()) => Check::ok(title, format!("calls service {namespace}/{SERVICE_NAME}")),
+                Err(why) => Check::fail(title, why, install_fix(namespace)),
+            }
+        }
+        Ok(None) => Check::fail(title, "not found", install_fix(namespace)),
+        Err(error) => Check::fail(
+            title,
+            error.clone(),
+            format!("check your access to {plural}"),
+        ),
+    }
+}
+
+fn calls_our_service(
+    kind: &str,
+    name: &str,
+    config: Option<&WebhookClientConfig>,
+    namespace: &str,
+) -> std::result::Result<(), String> {
+    let Some(config) = config else {
+        return Err(format!("{kind} {name} has no webhook"));
+    };
+    match &config.service {
+        Some(service) if service.name == SERVICE_NAME && service.namespace == namespace => Ok(()),
+        Some(service) => Err(format!(
+            "{kind} {name} calls service {}/{}, not {namespace}/{SERVICE_NAME}",
+            service.namespace, service.name
+        )),
+        None => Err(format!(
+            "{kind} {name} calls a URL, not the service {namespace}/{SERVICE_NAME}"
+        )),
+    }
+}
+
+fn endpoints_check(ready: &Read<usize>, namespace: &str) -> Check {
+    let name = format!("service {namespace}/{SERVICE_NAME} endpoints");
+    match ready {
+        Ok(0) => Check::fail(
+            name,
+            "no ready endpoints: the apiserver cannot reach the webhook",
+            format!(
+                "check the webhook pods: kubectl -n {namespace} get deploy,pods -l app.kubernetes.io/name=hourglass-webhook; kubectl -n {namespace} describe deploy {}",
+                manifests::DEPLOYMENT_NAME
+            ),
+        ),
+        Ok(ready) => Check::ok(name, format!("{ready} ready")),
+        Err(error) => Check::fail(name, error.clone(), "check your access to endpointslices"),
+    }
+}
+
+/// The serving certificate (for the Service, signed by the CA), both
+/// caBundles (that CA), and both certificates' expiry.
+fn certificate_checks(facts: &Facts, now: SystemTime) -> Vec<Check> {
+    let namespace = facts.install_namespace.as_str();
+    let secret_name = format!("Secret {namespace}/{TLS_SECRET}");
+    let secret = match &facts.tls_secret {
+        Err(error) => {
+            return vec![Check::fail(
+                secret_name,
+                error.clone(),
+                "check your access to secrets",
+            )];
+        }
+        Ok(None) => {
+            return vec![Check::fail(
+                secret_name,
+                "not found",
+                install_fix(namespace),
+            )];
+        }
+        Ok(Some(secret)) => secret,
+    };
+    let TlsSecret {
+        cert: Some(cert),
+        key: Some(key),
+        ca: Some(ca),
+    } = secret
+    else {
+        return vec![Check::fail(
+            secret_name,
+            "lacks tls.crt, tls.key or ca.crt",
+            install_fix(namespace),
+        )];
+    };
+    let mut checks = vec![serving_certificate_check(
+        &secret_name,
+        cert,
+        key,
+        ca,
+        namespace,
+    )];
+    for configuration in &facts.configurations {
+        for (webhook, config) in configuration.webhooks.iter().flatten().flatten() {
+            checks.push(ca_bundle_check(webhook, config, ca, namespace));
+        }
+    }
+    for (label, pem) in [("serving certificate", cert), ("CA certificate", ca)] {
+        checks.push(expiry_check(label, pem, now, namespace));
+    }
+    checks
+}
+
+fn serving_certificate_check(
+    name: &str,
+    cert: &str,
+    key: &str,
+    ca: &str,
+    namespace: &str,
+) -> Check {
+    let issued = IssuedCert {
+        cert_pem: cert.to_string(),
+        key_pem: key.to_string(),
+    };
+    let wanted = manifests::service_dns_names(namespace);
+    let names = issued.dns_names().unwrap_or_default();
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|w| !names.contains(w))
+        .map(String::as_str)
+        .collect();
+    match ca_signed(ca, cert) {
+        Ok(true) if missing.is_empty() => Check::ok(
+            name,
+            format!("serving certificate for {SERVICE_NAME}.{namespace}.svc signed by ca.crt"),
+        ),
+        Ok(true) => Check::fail(
+            name,
+            format!("serving certificate lacks {}", missing.join(", ")),
+            rotate_fix(namespace),
+        ),
+        Ok(false) => Check::fail(
+            name,
+            "serving certificate is not signed by ca.crt",
+            rotate_fix(namespace),
+        ),
+        Err(e) => Check::fail(
+            name,
+            format!("unreadable certificate: {e}"),
+            rotate_fix(namespace),
+        ),
+    }
+}
+
+fn ca_bundle_check(
+    webhook: &str,
+    config: &WebhookClientConfig,
+    ca: &str,
+    namespace: &str,
+) -> Check {
+    let name = format!("caBundle of {webhook}");
+    let bundle = config
+        .ca_bundle
+        .as_ref()
+        .map(|b| String::from_utf8_lossy(&b.0).trim().to_string())
+        .unwrap_or_default();
+    if bundle.is_empty() {
+        Check::fail(name, "empty", install_fix(namespace))
+    } else if bundle == ca {
+        Check::ok(name, format!("matches ca.crt of {TLS_SECRET}"))
+    } else {
+        Check::fail(
+            name,
+            format!(
+                "differs from ca.crt of {TLS_SECRET}: the apiserver will not trust the webhook"
+            ),
+            install_fix(namespace),
+        )
+    }
+}
+
+fn expiry_check(label: &str, pem: &str, now: SystemTime, namespace: &str) -> Check {
+    let name = format!("{label} expiry");
+    match certificate_expiry(pem) {
+        Ok(expiry) => {
+            let left = expiry.duration_since(now).unwrap_or(Duration::ZERO);
+            let days = left.as_secs() / 86400;
+            if left > RENEW_BEFORE {
+                Check::ok(name, format!("expires in {days} days"))
+            } else if left.is_zero() {
+                Check::fail(name, "expired", rotate_fix(namespace))
+            } else {
+                Check::fail(
+                    name,
+                    format!("expires in {days} days"),
+                    rotate_fix(namespace),
+                )
+            }
+        }
+        Err(e) => Check::fail(name, format!("unreadable: {e}"), rotate_fix(namespace)),
+    }
+}
+
+fn probe_check(probe: &ProbeOutcome, probe_namespace: &str, namespace: &str) -> Check {
+    let name = "admission through the webhook";
+    match probe {
+        ProbeOutcome::Denied => Check::ok(
+            name,
+            "a dry-run create of an invalid Performer was refused by the webhook",
+        ),
+        ProbeOutcome::Accepted => Check::fail(
+            name,
+            format!(
+                "a dry-run create of an invalid Performer in {probe_namespace} was accepted: no webhook checked it"
+            ),
+            "check that both webhook configurations exist and match performers (kubectl get validatingwebhookconfiguration hourglass-validating -o yaml)",
+        ),
+        ProbeOutcome::TypeMissing => Check::fail(
+            name,
+            "performers are not served: the CRDs are not installed",
+            install_fix(namespace),
+        ),
+        ProbeOutcome::WebhookUnreachable(message) => Check::fail(
+            name,
+            format!("the apiserver cannot call the webhook: {message}"),
+            "make the webhook pods ready and the caBundle match (see the checks above)",
+        ),
+        ProbeOutcome::Failed(message) => Check::fail(
+            name,
+            format!("dry-run create in {probe_namespace} failed: {message}"),
+            format!(
+                "make sure namespace {probe_namespace} exists (or pass --probe-namespace) and the CRDs are installed"
+            ),
+        ),
+    }
+}
+
+fn references_check(references: &References) -> Check {
+    let name = "objects the performers name";
+    match references {
+        References::Skipped(why) => Check::ok(name, format!("skipped: {why}")),
+        References::Checked {
+            performers,
+            missing,
+        } if missing.is_empty() => {
+            Check::ok(name, format!("all present ({performers} performers)"))
+        }
+        References::Checked { missing, .. } => Check::fail(
+            name,
+            missing.join("; "),
+            "create what is missing, or correct the performer's reference",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hourglass_certs::{CertificateAuthority, ServingCertSpec};
+
+    const NS: &str = "hourglass-system";
+
+    fn healthy() -> Facts {
+        let ca =
+            CertificateAuthority::generate("test-ca", Duration::from_secs(400 * 86400)).unwrap();
+        let serving = ca
+            .issue_serving(
+                &ServingCertSpec::for_service(SERVICE_NAME, NS)
+                    .with_validity(Duration::from_secs(365 * 86400)),
+            )
+            .unwrap();
+        let config = WebhookClientConfig {
+            ca_bundle: Some(k8s_openapi::ByteString(ca.cert_pem().as_bytes().to_vec())),
+            service: Some(
+                k8s_openapi::api::admissionregistration::v1::ServiceReference {
+                    name: SERVICE_NAME.to_string(),
+                    namespace: NS.to_string(),
+                    ..Default::default()
+                },
+            ),
+            url: None,
+        };
+        Facts {
+            install_namespace: NS.to_string(),
+            probe_namespace: "default".to_string(),
+            crds: vec![(
+                "performers.hourglass.eigenlayer.io".to_string(),
+                Ok(Some(CrdState {
+                    established: true,
+                    serves_our_version: true,
+                })),
+            )],
+            configurations: vec![Configuration {
+                kind: "ValidatingWebhookConfiguration",
+                name: "hourglass-validating",
+                plural: "validatingwebhookconfigurations",
+                webhooks: Ok(Some(vec![(
+                    "validate.hourglass.eigenlayer.io".to_string(),
+                    config,
+                )])),
+            }],
+            ready_endpoints: Ok(2),
+            tls_secret: Ok(Some(TlsSecret {
+                cert: Some(serving.cert_pem.trim().to_string()),
+                key: Some(serving.key_pem),
+                ca: Some(ca.cert_pem().trim().to_string()),
+            })),
+            probe: ProbeOutcome::Denied,
+            references: References::Checked {
+                performers: 3,
+                missing: Vec::new(),
+            },
+        }
+    }
+
+    fn failed(checks: &[Check]) -> Vec<(&str, &str)> {
+        checks
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| (c.name.as_str(), c.detail.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn a_healthy_installation_passes_every_check() {
+        let now = SystemTime::now();
+        let checks = judge(&healthy(), now);
+        assert_eq!(failed(&checks), [], "{checks:#?}");
+        assert_eq!(checks.len(), 9, "{checks:#?}");
+    }
+
+    #[test]
+    fn each_problem_fails_its_own_check_with_a_fix() {
+        let now = SystemTime::now();
+        /// How to break a healthy installation, and the one failure it must cause.
+        type Case = (fn(&mut Facts), &'static str, &'static str);
+        let cases: Vec<Case> = vec![
+            (
+                |f| f.crds[0].1 = Ok(None),
+                "CRD performers.hourglass.eigenlayer.io",
+                "not installed",
+            ),
+            (
+                |f| f.ready_endpoints = Ok(0),
+                "service hourglass-system/hourglass-webhook endpoints",
+                "no ready endpoints: the apiserver cannot reach the webhook",
+            ),
+            (
+                |f| f.tls_secret = Ok(None),
+                "Secret hourglass-system/hourglass-webhook-tls",
+                "not found",
+            ),
+            (
+                |f| {
+                    if let Ok(Some(webhooks)) = &mut f.configurations[0].webhooks {
+                        webhooks[0].1.ca_bundle = None;
+                    }
+                },
+                "caBundle of validate.hourglass.eigenlayer.io",
+                "empty",
+            ),
+            (
+                |f| f.probe = ProbeOutcome::Accepted,
+                "admission through the webhook",
+                "a dry-run create of an invalid Performer in default was accepted: no webhook checked it",
+            ),
+            (
+                |f| {
+                    f.references = References::Checked {
+                        performers: 1,
+                        missing: vec!["performer/p: Secret \"s\" not found".to_string()],
+                    }
+                },
+                "objects the performers name",
+                "performer/p: Secret \"s\" not found",
+            ),
+        ];
+        for (breaks, name, detail) in cases {
+            let mut facts = healthy();
+            breaks(&mut facts);
+            let checks = judge(&facts, now);
+            assert_eq!(failed(&checks), [(name, detail)], "{checks:#?}");
+            assert!(checks.iter().filter(|c| !c.ok).all(|c| c.fix.is_some()));
+        }
+    }
+
+    #[test]
+    fn certificates_near_expiry_fail_with_the_rotate_fix() {
+        let now = SystemTime::now();
+        let later = now + Duration::from_secs(350 * 86400);
+        let checks = judge(&healthy(), later);
+        let expiring: Vec<&Check> = checks.iter().filter(|c| !c.ok).collect();
+        assert_eq!(expiring.len(), 1, "{checks:#?}");
+        assert_eq!(expiring[0].name, "serving certificate expiry");
+        assert_eq!(
+            expiring[0].fix.as_deref(),
+            Some("run `kubectl hourglass install --rotate-certs`")
+        );
+    }
+}
