@@ -10,6 +10,7 @@ pub mod chart_values;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
+pub mod completion;
 pub mod context;
 pub mod duration;
 pub mod error;
@@ -29,7 +30,7 @@ use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command, PerformerCommand};
 use crate::context::Context;
@@ -53,7 +54,7 @@ pub async fn dispatch(command: &Command, ctx: &Context) -> Result<()> {
         Command::Version(args) => commands::version::run(args, ctx).await,
         Command::Complete(args) => {
             let mut buffer = Vec::new();
-            commands::completion::complete(&args.words, &mut buffer).await?;
+            completion::complete(&Cli::command(), &args.words, &mut buffer).await?;
             ctx.out().write_all(&buffer)?;
             Ok(())
         }
@@ -140,7 +141,7 @@ pub fn run_complete_helper(args: impl IntoIterator<Item = OsString>) -> ExitCode
         Err(_) => return ExitCode::from(error::EXIT_ERROR),
     };
     let mut out = std::io::stdout();
-    match runtime.block_on(commands::completion::complete(&words, &mut out)) {
+    match runtime.block_on(completion::complete(&Cli::command(), &words, &mut out)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(error::EXIT_ERROR),
     }
