@@ -15,9 +15,6 @@ use crate::error::{CliError, Result, chain};
 use crate::options::GlobalArgs;
 use crate::warnings::Warnings;
 
-/// The namespace install, uninstall and doctor use without `-n`.
-pub const INSTALL_NAMESPACE: &str = "hourglass-system";
-
 pub struct Context {
     pub global: GlobalArgs,
     out: RefCell<Box<dyn Write>>,
@@ -162,7 +159,7 @@ impl Context {
         self.global
             .namespace
             .clone()
-            .unwrap_or_else(|| INSTALL_NAMESPACE.to_string())
+            .unwrap_or_else(|| crate::manifests::DEFAULT_NAMESPACE.to_string())
     }
 }
 

@@ -24,10 +24,10 @@ pub struct InputError {
     pub message: String,
 }
 
-pub type Read1 = Result<Document, InputError>;
+pub type ReadDocument = Result<Document, InputError>;
 
 /// Reads every source; each entry is a document or what went wrong with it.
-pub fn read_all(sources: &[String], recursive: bool, stdin: &mut dyn Read) -> Vec<Read1> {
+pub fn read_all(sources: &[String], recursive: bool, stdin: &mut dyn Read) -> Vec<ReadDocument> {
     let mut out = Vec::new();
     for source in sources {
         if source == "-" {
@@ -65,7 +65,7 @@ pub fn read_all(sources: &[String], recursive: bool, stdin: &mut dyn Read) -> Ve
     out
 }
 
-fn read_file(source: &str, path: &Path) -> Vec<Read1> {
+fn read_file(source: &str, path: &Path) -> Vec<ReadDocument> {
     match std::fs::read_to_string(path) {
         Ok(text) => parse_documents(source, &text),
         Err(e) => vec![Err(InputError {
@@ -99,7 +99,7 @@ fn files_in(dir: &Path, recursive: bool) -> std::io::Result<Vec<PathBuf>> {
 
 /// Splits YAML (or JSON) text into documents, skipping empty ones and
 /// expanding `kind: List`.
-pub fn parse_documents(source: &str, text: &str) -> Vec<Read1> {
+pub fn parse_documents(source: &str, text: &str) -> Vec<ReadDocument> {
     let mut out = Vec::new();
     for (i, document) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
         let index = i + 1;

@@ -45,9 +45,9 @@ pub struct StatusLists {
 pub async fn list_for_status(
     ctx: &Context,
     namespace: Option<&str>,
-    read: Read,
+    freshness: Freshness,
 ) -> Result<StatusLists> {
-    let params = read.params(ctx);
+    let params = freshness.params(ctx);
     let (executors, performers, pods) = futures::try_join!(
         list_executors(ctx, namespace, &params),
         list_performers(ctx, namespace, &params),
@@ -62,18 +62,18 @@ pub async fn list_for_status(
 
 /// How fresh a listing must be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Read {
+pub enum Freshness {
     /// The latest state in etcd, as `kubectl get` reads it.
     Consistent,
     /// The apiserver's watch cache as it is: cheaper, maybe moments behind.
     WatchCache,
 }
 
-impl Read {
+impl Freshness {
     fn params(self, ctx: &Context) -> ListParams {
         match self {
-            Read::Consistent => list_params(ctx),
-            Read::WatchCache => list_params(ctx).match_any(),
+            Freshness::Consistent => list_params(ctx),
+            Freshness::WatchCache => list_params(ctx).match_any(),
         }
     }
 }

@@ -9,7 +9,9 @@
 use kube::core::Status;
 use serde_json::json;
 
-use kubectl_hourglass::commands::performer_upgrade::{Target, may_pass, restore_command};
+use kubectl_hourglass::commands::performer_upgrade::{
+    Target, is_transient_refusal, restore_command,
+};
 
 /// What the apiserver answers when a webhook with failurePolicy Fail is down.
 fn webhook_down() -> kube::Error {
@@ -29,21 +31,23 @@ fn api_error(code: u16, reason: &str, message: &str) -> kube::Error {
 }
 
 #[test]
-fn refusals_that_may_pass() {
+fn refusals_that_may_pass_later() {
     use kubectl_hourglass::error::CliError;
-    assert!(may_pass(&CliError::from(webhook_down())));
-    assert!(may_pass(&CliError::from(api_error(
+    assert!(is_transient_refusal(&CliError::from(webhook_down())));
+    assert!(is_transient_refusal(&CliError::from(api_error(
         429,
         "TooManyRequests",
         "slow down"
     ))));
-    assert!(may_pass(&CliError::Connect("connection refused".into())));
-    assert!(!may_pass(&CliError::from(api_error(
+    assert!(is_transient_refusal(&CliError::Connect(
+        "connection refused".into()
+    )));
+    assert!(!is_transient_refusal(&CliError::from(api_error(
         403,
         "Forbidden",
         "denied"
     ))));
-    assert!(!may_pass(&CliError::msg("would be invalid")));
+    assert!(!is_transient_refusal(&CliError::msg("would be invalid")));
 }
 
 #[test]

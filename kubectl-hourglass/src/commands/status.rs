@@ -13,7 +13,7 @@ use crate::error::{CliError, EXIT_UNHEALTHY, Result};
 use crate::interrupt::Interrupt;
 use crate::pods::{PodIndex, list_performer_pods};
 use crate::render::{structured, table};
-use crate::status_lists::{Read, StatusLists, list_for_status};
+use crate::status_lists::{Freshness, StatusLists, list_for_status};
 use crate::view::StatusView;
 
 pub const AFTER_HELP: &str = "\
@@ -53,7 +53,7 @@ pub struct Args {
 pub async fn gather(
     ctx: &Context,
     name: Option<&str>,
-    read: Read,
+    freshness: Freshness,
 ) -> Result<(StatusView, Option<String>)> {
     let namespace = if name.is_some() {
         Some(ctx.namespace().await)
@@ -62,7 +62,7 @@ pub async fn gather(
     };
     let ns = namespace.as_deref();
     let lists = match name {
-        None => list_for_status(ctx, ns, read).await?,
+        None => list_for_status(ctx, ns, freshness).await?,
         Some(name) => {
             let client = ctx.client().await?;
             match api::executors(client.clone(), ns).get(name).await {
@@ -152,7 +152,7 @@ fn exit(view: &StatusView) -> Result<()> {
 
 pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
     if !args.watch {
-        let (view, namespace) = gather(ctx, args.name.as_deref(), Read::Consistent).await?;
+        let (view, namespace) = gather(ctx, args.name.as_deref(), Freshness::Consistent).await?;
         if view.is_empty() && args.output.is_none() {
             ctx.note(no_resources(namespace.as_deref()));
             return Ok(());
@@ -166,7 +166,7 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
     let mut last: Option<String> = None;
     let mut last_view;
     loop {
-        let (view, namespace) = gather(ctx, args.name.as_deref(), Read::WatchCache).await?;
+        let (view, namespace) = gather(ctx, args.name.as_deref(), Freshness::WatchCache).await?;
         let text = if view.is_empty() && args.output.is_none() {
             format!("{}\n", no_resources(namespace.as_deref()))
         } else {

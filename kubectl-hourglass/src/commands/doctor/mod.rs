@@ -2,6 +2,7 @@
 //! reads (`gather`), then judges what it read (`judge`, a pure function
 //! tested on its own), then `render::doctor` writes the report.
 
+mod certificates;
 mod facts;
 mod gather;
 mod judge;

@@ -31,8 +31,8 @@ use crate::options::DryRun;
 
 pub use cluster::UpgradeApi;
 pub use rollback::{
-    ROLLBACK_RETRY, RollbackEnd, RollbackPlan, may_pass, restore_command, roll_back_within,
-    rollback_failure,
+    ROLLBACK_RETRY, RollbackEnd, RollbackPlan, is_transient_refusal, restore_command,
+    roll_back_within, rollback_failure,
 };
 pub use wait::{Goal, WaitEnd, wait_for};
 pub use write::{Target, Written, desired_version, patch_body, upgraded, write_target, written_at};

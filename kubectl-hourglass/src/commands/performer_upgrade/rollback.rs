@@ -59,7 +59,7 @@ impl RollbackEnd {
 /// Whether a refused write may succeed if sent again unchanged: the
 /// apiserver or a webhook it calls is unavailable (5xx, 429), or the
 /// apiserver could not be reached. A denial (4xx) stays a denial.
-pub fn may_pass(error: &CliError) -> bool {
+pub fn is_transient_refusal(error: &CliError) -> bool {
     match error {
         CliError::Api(status) => status.code >= 500 || status.code == 429,
         CliError::Connect(_) => true,
@@ -117,7 +117,7 @@ pub async fn roll_back_within(
         let text = error.to_string();
         let text = text.trim_start_matches("error: ").to_string();
         let now = Instant::now();
-        if !may_pass(&error) || now >= deadline {
+        if !is_transient_refusal(&error) || now >= deadline {
             return RollbackEnd::Refused {
                 error: text,
                 attempts,

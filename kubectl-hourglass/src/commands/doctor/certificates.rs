@@ -1,0 +1,156 @@
+//! The certificate checks: the serving certificate is for the webhook
+//! Service and signed by the CA, both caBundles are that CA, and neither
+//! certificate is within the renewal margin of its expiry.
+
+use std::time::{Duration, SystemTime};
+
+use k8s_openapi::api::admissionregistration::v1::WebhookClientConfig;
+
+use hourglass_certs::{IssuedCert, ca_signed, certificate_expiry};
+
+use super::facts::{Facts, TlsSecret};
+use super::judge::{Check, install_fix, rotate_fix};
+use crate::install_plan::RENEW_BEFORE;
+use crate::manifests::{self, SERVICE_NAME, TLS_SECRET};
+
+/// The serving certificate (for the Service, signed by the CA), both
+/// caBundles (that CA), and both certificates' expiry.
+pub(super) fn certificate_checks(facts: &Facts, now: SystemTime) -> Vec<Check> {
+    let namespace = facts.install_namespace.as_str();
+    let secret_name = format!("Secret {namespace}/{TLS_SECRET}");
+    let secret = match &facts.tls_secret {
+        Err(error) => {
+            return vec![Check::fail(
+                secret_name,
+                error.clone(),
+                "check your access to secrets",
+            )];
+        }
+        Ok(None) => {
+            return vec![Check::fail(
+                secret_name,
+                "not found",
+                install_fix(namespace),
+            )];
+        }
+        Ok(Some(secret)) => secret,
+    };
+    let TlsSecret {
+        cert: Some(cert),
+        key: Some(key),
+        ca: Some(ca),
+    } = secret
+    else {
+        return vec![Check::fail(
+            secret_name,
+            "lacks tls.crt, tls.key or ca.crt",
+            install_fix(namespace),
+        )];
+    };
+    let mut checks = vec![serving_certificate_check(
+        &secret_name,
+        cert,
+        key,
+        ca,
+        namespace,
+    )];
+    for configuration in &facts.configurations {
+        for (webhook, config) in configuration.webhooks.iter().flatten().flatten() {
+            checks.push(ca_bundle_check(webhook, config, ca, namespace));
+        }
+    }
+    for (label, pem) in [("serving certificate", cert), ("CA certificate", ca)] {
+        checks.push(expiry_check(label, pem, now, namespace));
+    }
+    checks
+}
+
+fn serving_certificate_check(
+    name: &str,
+    cert: &str,
+    key: &str,
+    ca: &str,
+    namespace: &str,
+) -> Check {
+    let issued = IssuedCert {
+        cert_pem: cert.to_string(),
+        key_pem: key.to_string(),
+    };
+    let wanted = manifests::service_dns_names(namespace);
+    let names = issued.dns_names().unwrap_or_default();
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|w| !names.contains(w))
+        .map(String::as_str)
+        .collect();
+    match ca_signed(ca, cert) {
+        Ok(true) if missing.is_empty() => Check::ok(
+            name,
+            format!("serving certificate for {SERVICE_NAME}.{namespace}.svc signed by ca.crt"),
+        ),
+        Ok(true) => Check::fail(
+            name,
+            format!("serving certificate lacks {}", missing.join(", ")),
+            rotate_fix(namespace),
+        ),
+        Ok(false) => Check::fail(
+            name,
+            "serving certificate is not signed by ca.crt",
+            rotate_fix(namespace),
+        ),
+        Err(e) => Check::fail(
+            name,
+            format!("unreadable certificate: {e}"),
+            rotate_fix(namespace),
+        ),
+    }
+}
+
+fn ca_bundle_check(
+    webhook: &str,
+    config: &WebhookClientConfig,
+    ca: &str,
+    namespace: &str,
+) -> Check {
+    let name = format!("caBundle of {webhook}");
+    let bundle = config
+        .ca_bundle
+        .as_ref()
+        .map(|b| String::from_utf8_lossy(&b.0).trim().to_string())
+        .unwrap_or_default();
+    if bundle.is_empty() {
+        Check::fail(name, "empty", install_fix(namespace))
+    } else if bundle == ca {
+        Check::ok(name, format!("matches ca.crt of {TLS_SECRET}"))
+    } else {
+        Check::fail(
+            name,
+            format!(
+                "differs from ca.crt of {TLS_SECRET}: the apiserver will not trust the webhook"
+            ),
+            install_fix(namespace),
+        )
+    }
+}
+
+fn expiry_check(label: &str, pem: &str, now: SystemTime, namespace: &str) -> Check {
+    let name = format!("{label} expiry");
+    match certificate_expiry(pem) {
+        Ok(expiry) => {
+            let left = expiry.duration_since(now).unwrap_or(Duration::ZERO);
+            let days = left.as_secs() / 86400;
+            if left > RENEW_BEFORE {
+                Check::ok(name, format!("expires in {days} days"))
+            } else if left.is_zero() {
+                Check::fail(name, "expired", rotate_fix(namespace))
+            } else {
+                Check::fail(
+                    name,
+                    format!("expires in {days} days"),
+                    rotate_fix(namespace),
+                )
+            }
+        }
+        Err(e) => Check::fail(name, format!("unreadable: {e}"), rotate_fix(namespace)),
+    }
+}
