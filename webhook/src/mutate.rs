@@ -13,11 +13,12 @@ use std::time::Instant;
 
 use hourglass_shared::mutate::MutationContext;
 use hourglass_shared::references::missing_reference_warnings;
+use hourglass_shared::violation::{abbreviate, fit_warning};
 use hourglass_shared::{HourglassObject, Performer, SchedulingConfig};
 
 use crate::AppState;
 use crate::executor_cache::ExecutorLookupResult;
-use crate::response::{AdmissionResponseOut, DENIED_CODE, abbreviate, fit_warning};
+use crate::response::{AdmissionResponseOut, DENIED_CODE};
 use crate::review::ReviewRequest;
 use crate::validate::old_object_warning;
 

@@ -161,24 +161,3 @@ impl IntoResponse for HttpError {
 pub fn json_error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
 }
-
-/// Kubernetes shows admission warnings of up to this many characters in full.
-pub const MAX_WARNING_LEN: usize = hourglass_shared::constants::MAX_WARNING_LEN;
-
-/// Cuts `text` to [`MAX_WARNING_LEN`] characters, ending in an ellipsis when cut.
-pub fn fit_warning(text: &str) -> String {
-    if text.chars().count() <= MAX_WARNING_LEN {
-        return text.to_string();
-    }
-    let kept: String = text.chars().take(MAX_WARNING_LEN - 1).collect();
-    format!("{kept}…")
-}
-
-/// Shortens a quoted name so the advice after it stays within the limit.
-pub fn abbreviate(value: &str, max: usize) -> String {
-    if value.chars().count() <= max {
-        return value.to_string();
-    }
-    let kept: String = value.chars().take(max.saturating_sub(1)).collect();
-    format!("{kept}…")
-}

@@ -1,7 +1,9 @@
 //! `/validate`: the rules of `hourglass-shared`, nothing else. It runs after
 //! every mutating webhook, so it has the final say on what is stored.
 
-use crate::response::{AdmissionResponseOut, DENIED_CODE, fit_warning};
+use hourglass_shared::violation::fit_warning;
+
+use crate::response::{AdmissionResponseOut, DENIED_CODE};
 use crate::review::ReviewRequest;
 
 pub(crate) fn answer(request: &ReviewRequest) -> AdmissionResponseOut {
