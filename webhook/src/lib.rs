@@ -8,14 +8,16 @@
 
 pub mod admin;
 pub mod args;
+pub mod body;
+pub mod decode;
 pub mod error;
 pub mod executor_cache;
 mod handler;
 pub mod metrics;
 mod mutate;
 pub mod reference_cache;
+pub mod request;
 pub mod response;
-pub mod review;
 pub mod server;
 pub mod shutdown;
 pub mod telemetry;

@@ -18,8 +18,8 @@ use hourglass_shared::{HourglassObject, Performer, SchedulingConfig};
 
 use crate::AppState;
 use crate::executor_cache::ExecutorLookupResult;
-use crate::response::{AdmissionResponseOut, DENIED_CODE};
-use crate::review::ReviewRequest;
+use crate::request::ReviewRequest;
+use crate::response::AdmissionResponseOut;
 use crate::validate::old_object_warning;
 
 /// How often a review re-reads the executor cache while it waits for its first list.
@@ -55,12 +55,8 @@ pub(crate) async fn answer(state: &AppState, request: &ReviewRequest) -> Admissi
     warnings.extend(outcome.verdict.warnings.iter().cloned());
     warnings.extend(cluster_warnings);
     if !outcome.verdict.is_allowed() {
-        return AdmissionResponseOut::deny(
-            &request.uid,
-            DENIED_CODE,
-            outcome.verdict.denial_message(),
-        )
-        .with_warnings(warnings);
+        return AdmissionResponseOut::deny(&request.uid, outcome.verdict.denial_message())
+            .with_warnings(warnings);
     }
     AdmissionResponseOut::allow(&request.uid)
         .with_warnings(warnings)
