@@ -72,11 +72,6 @@ pub struct Args {
     /// inherit no executor scheduling and are told so in a warning.
     #[arg(long, env = "HOURGLASS_NO_EXECUTOR_WATCH")]
     pub no_executor_watch: bool,
-
-    /// TEST ONLY: delay every review by this many milliseconds, so that the
-    /// shutdown test can hold a request in flight. Never set it in a cluster.
-    #[arg(long, env = "HOURGLASS_TEST_REVIEW_DELAY_MS", hide = true)]
-    pub test_review_delay_ms: Option<u64>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

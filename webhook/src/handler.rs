@@ -170,9 +170,6 @@ async fn answer(state: &AppState, endpoint: Endpoint, request: Request) -> Respo
 }
 
 async fn decide(state: &AppState, endpoint: Endpoint, request: ReviewRequest) -> Response {
-    if let Some(delay) = state.test_review_delay {
-        tokio::time::sleep(delay).await;
-    }
     let response = match endpoint {
         Endpoint::Validate => validate::answer(&request),
         Endpoint::Mutate => mutate::answer(state, &request).await,

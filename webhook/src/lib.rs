@@ -74,9 +74,6 @@ pub struct AppState {
     pub references: Arc<dyn ReferenceLookup + Send + Sync>,
     pub metrics: Metrics,
     pub limits: Limits,
-    /// TEST ONLY (`HOURGLASS_TEST_REVIEW_DELAY_MS`): holds every review this
-    /// long, so the shutdown test can keep one in flight.
-    pub test_review_delay: Option<Duration>,
 }
 
 impl AppState {
@@ -88,7 +85,6 @@ impl AppState {
             references: Arc::new(reference_cache::NothingKnown),
             metrics: Metrics::new(),
             limits: Limits::default(),
-            test_review_delay: None,
         }
     }
 

@@ -358,14 +358,19 @@ pub mod client {
 
 pub mod session {
     //! One HTTP/2 connection carrying many requests at once, as the
-    //! apiserver keeps one to a webhook: the load of the fault tests.
+    //! apiserver keeps one to a webhook: the load of the fault tests. A
+    //! request can also be held in flight by its sender ([`Session::post_held`]).
 
+    use std::convert::Infallible;
+    use std::future::Future;
     use std::net::SocketAddr;
     use std::sync::Arc;
 
     use axum::http::Request;
-    use http_body_util::{BodyExt, Full};
-    use hyper::body::Bytes;
+    use futures::{StreamExt, stream};
+    use http_body_util::combinators::UnsyncBoxBody;
+    use http_body_util::{BodyExt, Full, StreamBody};
+    use hyper::body::{Bytes, Frame};
     use hyper::client::conn::http2::SendRequest;
     use hyper_util::rt::{TokioExecutor, TokioIo};
     use rustls::pki_types::ServerName;
@@ -375,7 +380,7 @@ pub mod session {
     /// Cheap to clone: clones share the connection, each request is a stream.
     #[derive(Clone)]
     pub struct Session {
-        sender: SendRequest<Full<Bytes>>,
+        sender: SendRequest<UnsyncBoxBody<Bytes, Infallible>>,
         port: u16,
         /// DER of the certificate the server presented at the handshake.
         pub server_cert: Vec<u8>,
@@ -415,11 +420,42 @@ pub mod session {
 
         /// POSTs `body` as JSON on a new stream: the status and the whole body.
         pub async fn post(&self, path: &str, body: Bytes) -> Result<(u16, Vec<u8>), String> {
+            self.send(path, Full::new(body).boxed_unsync()).await
+        }
+
+        /// Like [`post`](Self::post), but only the first half of `body` goes
+        /// out at once; the rest follows when `hold` completes. Until then
+        /// the webhook is reading the body: the review is in flight, held
+        /// by its sender as a slow connection would hold it, for as long as
+        /// the test wants (the binary has no test-only delay).
+        pub async fn post_held(
+            &self,
+            path: &str,
+            body: Bytes,
+            hold: impl Future<Output = ()> + Send + 'static,
+        ) -> Result<(u16, Vec<u8>), String> {
+            let half = body.len() / 2;
+            let (head, tail) = (body.slice(..half), body.slice(half..));
+            let frames = stream::once(async move { Ok::<_, Infallible>(Frame::data(head)) }).chain(
+                stream::once(async move {
+                    hold.await;
+                    Ok(Frame::data(tail))
+                }),
+            );
+            self.send(path, StreamBody::new(frames).boxed_unsync())
+                .await
+        }
+
+        async fn send(
+            &self,
+            path: &str,
+            body: UnsyncBoxBody<Bytes, Infallible>,
+        ) -> Result<(u16, Vec<u8>), String> {
             let request = Request::builder()
                 .method("POST")
                 .uri(format!("https://localhost:{}{path}", self.port))
                 .header("content-type", "application/json")
-                .body(Full::new(body))
+                .body(body)
                 .unwrap();
             let response = self
                 .sender
