@@ -18,6 +18,7 @@ mod mutate;
 pub mod reference_cache;
 pub mod request;
 pub mod response;
+pub mod review_fixture;
 pub mod server;
 pub mod shutdown;
 pub mod telemetry;

@@ -65,8 +65,14 @@ async fn sigterm_drains_in_flight_reviews_then_exits_zero() {
     .await;
 
     // A review whose body ends only when the test says so.
-    let body =
-        Bytes::from(review("CREATE", Some(&example("minimal-performer.yaml")), None).to_string());
+    let body = Bytes::from(
+        review(
+            Operation::Create,
+            Some(&example("minimal-performer.yaml")),
+            None,
+        )
+        .to_string(),
+    );
     let config = client::config(
         pki.ca.cert_pem(),
         Alpn::H2,

@@ -66,8 +66,14 @@ async fn sigterm_under_load_answers_every_request_already_sent_and_exits_zero() 
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 
-    let body =
-        Bytes::from(review("CREATE", Some(&example("complex-performer.yaml")), None).to_string());
+    let body = Bytes::from(
+        review(
+            Operation::Create,
+            Some(&example("complex-performer.yaml")),
+            None,
+        )
+        .to_string(),
+    );
     let config = client::config(
         pki.ca.cert_pem(),
         Alpn::H2,

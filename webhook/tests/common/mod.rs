@@ -1,5 +1,5 @@
 //! Helpers shared by the webhook's integration tests: fixtures from the
-//! spec examples, AdmissionReview builders, an in-process router call, test
+//! spec examples wrapped in AdmissionReviews (`hourglass_webhook::review_fixture`), an in-process router call, test
 //! certificates from hourglass-certs and a TLS client that reports what it
 //! negotiated.
 
@@ -13,6 +13,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use base64::Engine;
 use hourglass_certs::{CertificateAuthority, IssuedCert, ServingCertSpec};
+pub use hourglass_shared::Operation;
+use hourglass_webhook::review_fixture::{EXAMPLE_UID, ReviewFixture};
 use hourglass_webhook::{AppState, ExecutorLookup, StaticExecutors, router};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -41,8 +43,6 @@ impl Drop for KillOnDrop {
 }
 
 pub const NAMESPACE: &str = "team-a";
-pub const UID: &str = "705ab4f5-6393-11e8-b7cc-42010a800002";
-
 /// A spec example from `manifests/examples/`, as the JSON the apiserver sends.
 pub fn example(name: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -55,36 +55,15 @@ pub fn example(name: &str) -> Value {
     value
 }
 
-/// An `admission.k8s.io/v1` AdmissionReview as the apiserver builds it.
-pub fn review(operation: &str, object: Option<&Value>, old: Option<&Value>) -> Value {
-    let subject = object.or(old).expect("an object or an old object");
-    let kind = subject["kind"].as_str().unwrap();
-    let plural = match kind {
-        "Performer" => "performers",
-        _ => "hourglassexecutors",
-    };
-    let gvk = json!({"group": "hourglass.eigenlayer.io", "version": "v1alpha1", "kind": kind});
-    let gvr =
-        json!({"group": "hourglass.eigenlayer.io", "version": "v1alpha1", "resource": plural});
-    json!({
-        "apiVersion": "admission.k8s.io/v1",
-        "kind": "AdmissionReview",
-        "request": {
-            "uid": UID,
-            "kind": gvk,
-            "resource": gvr,
-            "requestKind": gvk,
-            "requestResource": gvr,
-            "name": subject["metadata"]["name"],
-            "namespace": NAMESPACE,
-            "operation": operation,
-            "userInfo": {"username": "alice", "groups": ["system:authenticated"]},
-            "object": object.cloned().unwrap_or(Value::Null),
-            "oldObject": old.cloned().unwrap_or(Value::Null),
-            "dryRun": false,
-            "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"}
-        }
-    })
+/// The uid of every review the tests send (unless a case says otherwise).
+pub const UID: &str = EXAMPLE_UID;
+
+/// An `admission.k8s.io/v1` AdmissionReview in [`NAMESPACE`], as the
+/// apiserver builds it.
+pub fn review(operation: Operation, object: Option<&Value>, old: Option<&Value>) -> Value {
+    ReviewFixture::new(operation, object, old)
+        .namespace(NAMESPACE)
+        .to_json()
 }
 
 pub fn state() -> AppState {
