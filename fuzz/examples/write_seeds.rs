@@ -5,7 +5,8 @@
 //!   (the input format of `object_from_bytes` with no edit script);
 //! - `seeds/review_handler/<example>-<operation>.json`: AdmissionReviews
 //!   wrapping each example as the apiserver sends them (CREATE, UPDATE,
-//!   DELETE, and CREATE in admission.k8s.io/v1beta1);
+//!   DELETE, and CREATE in admission.k8s.io/v1beta1), from the webhook's
+//!   own `review_fixture`;
 //! - `seeds/review_handler/rules-regression-<name>.json`: the object of each
 //!   `regressions/rules_and_mutation/` input, as a CREATE review;
 //! - `dicts/json.dict`: every key and string of the examples and the review
@@ -20,6 +21,9 @@ use std::path::{Path, PathBuf};
 
 use hourglass_fuzz::object_from_bytes;
 use hourglass_fuzz::review_invariants::NAMESPACE;
+use hourglass_shared::Operation;
+use hourglass_webhook::request::ReviewVersion;
+use hourglass_webhook::review_fixture::ReviewFixture;
 use serde_json::{Value, json};
 
 const EXAMPLE_NAMES: [&str; 4] = [
@@ -41,6 +45,10 @@ const ENVELOPE_WORDS: &[&str] = &[
     "oldObject",
     "dryRun",
     "options",
+    "CreateOptions",
+    "UpdateOptions",
+    "DeleteOptions",
+    "meta.k8s.io/v1",
     "userInfo",
     "resource",
     "requestKind",
@@ -78,40 +86,30 @@ fn main() -> Result<(), String> {
     let review_dir = fresh_dir(&root.join("seeds/review_handler"))?;
     for (index, (name, example)) in EXAMPLE_NAMES.iter().zip(examples).enumerate() {
         let uid = format!("00000000-0000-4000-8000-{index:012}");
+        let example = in_namespace(example);
         let reviews = [
             (
                 "create",
-                review("admission.k8s.io/v1", &uid, "CREATE", Some(example), None),
+                ReviewFixture::new(Operation::Create, Some(&example), None),
             ),
             (
                 "update",
-                review(
-                    "admission.k8s.io/v1",
-                    &uid,
-                    "UPDATE",
-                    Some(example),
-                    Some(example),
-                ),
+                ReviewFixture::new(Operation::Update, Some(&example), Some(&example)),
             ),
             (
                 "delete",
-                review("admission.k8s.io/v1", &uid, "DELETE", None, Some(example)),
+                ReviewFixture::new(Operation::Delete, None, Some(&example)),
             ),
             (
                 "create-v1beta1",
-                review(
-                    "admission.k8s.io/v1beta1",
-                    &uid,
-                    "CREATE",
-                    Some(example),
-                    None,
-                ),
+                ReviewFixture::new(Operation::Create, Some(&example), None)
+                    .version(ReviewVersion::V1Beta1),
             ),
         ];
         for (operation, review) in reviews {
             write(
                 &review_dir.join(format!("{name}-{operation}.json")),
-                &review.to_string(),
+                &seed_review(review, &uid),
             )?;
         }
     }
@@ -139,10 +137,11 @@ fn main() -> Result<(), String> {
         };
         let stem = path.file_stem().unwrap_or_default().to_string_lossy();
         let uid = format!("00000000-0000-4000-9000-{regression_reviews:012}");
-        let review = review("admission.k8s.io/v1", &uid, "CREATE", Some(&object), None);
+        let object = in_namespace(&object);
+        let review = ReviewFixture::new(Operation::Create, Some(&object), None);
         write(
             &review_dir.join(format!("rules-regression-{stem}.json")),
-            &review.to_string(),
+            &seed_review(review, &uid),
         )?;
         regression_reviews += 1;
     }
@@ -168,48 +167,16 @@ fn main() -> Result<(), String> {
     Ok(())
 }
 
-/// An AdmissionReview the way the apiserver builds one for `object`.
-fn review(
-    api_version: &str,
-    uid: &str,
-    operation: &str,
-    object: Option<&Value>,
-    old_object: Option<&Value>,
-) -> Value {
-    let subject = object.or(old_object).unwrap_or(&Value::Null);
-    let kind = subject["kind"].as_str().unwrap_or_default();
-    let resource = match kind {
-        "Performer" => "performers",
-        _ => "hourglassexecutors",
-    };
-    let gvk = json!({"group": "hourglass.eigenlayer.io", "version": "v1alpha1", "kind": kind});
-    let gvr =
-        json!({"group": "hourglass.eigenlayer.io", "version": "v1alpha1", "resource": resource});
-    let with_namespace = |value: Option<&Value>| {
-        value.map_or(Value::Null, |value| {
-            let mut value = value.clone();
-            value["metadata"]["namespace"] = json!(NAMESPACE);
-            value
-        })
-    };
-    json!({
-        "apiVersion": api_version,
-        "kind": "AdmissionReview",
-        "request": {
-            "uid": uid,
-            "kind": gvk,
-            "resource": gvr,
-            "requestKind": gvk,
-            "requestResource": gvr,
-            "name": subject["metadata"]["name"],
-            "namespace": NAMESPACE,
-            "operation": operation,
-            "userInfo": {"username": "fuzz", "groups": ["system:authenticated"]},
-            "object": with_namespace(object),
-            "oldObject": with_namespace(old_object),
-            "dryRun": false
-        }
-    })
+/// `object` in the seeds' namespace, as the apiserver fills it in before admission.
+fn in_namespace(object: &Value) -> Value {
+    let mut object = object.clone();
+    object["metadata"]["namespace"] = json!(NAMESPACE);
+    object
+}
+
+/// The text of a seed: `review` with its uid, in the seeds' namespace.
+fn seed_review(review: ReviewFixture<'_>, uid: &str) -> String {
+    review.uid(uid).namespace(NAMESPACE).to_json().to_string()
 }
 
 fn collect_words(value: &Value, words: &mut BTreeSet<String>) {

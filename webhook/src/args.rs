@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
+use hourglass_shared::formats::duration;
 
 #[derive(Parser, Clone, Debug)]
 #[command(
@@ -55,12 +56,12 @@ pub struct Args {
     #[arg(long, env = "HOURGLASS_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
 
-    /// How long in-flight reviews may take to finish after SIGTERM (e.g. 10s, 500ms, 1m).
-    #[arg(long, env = "HOURGLASS_DRAIN_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    /// How long in-flight reviews may take to finish after SIGTERM (a Go duration: 10s, 500ms, 1m30s).
+    #[arg(long, env = "HOURGLASS_DRAIN_TIMEOUT", default_value = "10s", value_parser = duration::parse)]
     pub drain_timeout: Duration,
 
     /// How often the certificate files are re-read and compared with the served pair.
-    #[arg(long, env = "HOURGLASS_CERT_POLL_INTERVAL", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, env = "HOURGLASS_CERT_POLL_INTERVAL", default_value = "10s", value_parser = duration::parse)]
     pub cert_poll_interval: Duration,
 
     /// Kubeconfig for the executor watch; otherwise KUBECONFIG, ~/.kube/config or in-cluster.
@@ -71,11 +72,6 @@ pub struct Args {
     /// inherit no executor scheduling and are told so in a warning.
     #[arg(long, env = "HOURGLASS_NO_EXECUTOR_WATCH")]
     pub no_executor_watch: bool,
-
-    /// TEST ONLY: delay every review by this many milliseconds, so that the
-    /// shutdown test can hold a request in flight. Never set it in a cluster.
-    #[arg(long, env = "HOURGLASS_TEST_REVIEW_DELAY_MS", hide = true)]
-    pub test_review_delay_ms: Option<u64>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,41 +82,25 @@ pub enum LogFormat {
     Text,
 }
 
-/// Parses `10s`, `500ms`, `2m` or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration; use e.g. 10s, 500ms or 1m"))?;
-    match unit {
-        "" | "s" => Ok(Duration::from_secs(value)),
-        "ms" => Ok(Duration::from_millis(value)),
-        "m" => value
-            .checked_mul(60)
-            .map(Duration::from_secs)
-            .ok_or_else(|| format!("{text:?} is too long")),
-        _ => Err(format!(
-            "{text:?} has an unknown unit {unit:?}; use ms, s or m"
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn durations() {
-        assert_eq!(parse_duration("10s").unwrap(), Duration::from_secs(10));
-        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
-        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
-        assert_eq!(parse_duration("7").unwrap(), Duration::from_secs(7));
-        assert!(parse_duration("ten").is_err());
-        assert!(parse_duration("5h").is_err());
+    fn durations_take_gos_grammar() {
+        let args = Args::try_parse_from([
+            "hourglass-webhook",
+            "--drain-timeout=1m30s",
+            "--cert-poll-interval=500ms",
+        ])
+        .unwrap();
+        assert_eq!(args.drain_timeout, Duration::from_secs(90));
+        assert_eq!(args.cert_poll_interval, Duration::from_millis(500));
+        let error = Args::try_parse_from(["hourglass-webhook", "--drain-timeout=ten"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("--drain-timeout"), "{error}");
+        assert!(error.contains("not a duration"), "{error}");
     }
 
     #[test]

@@ -1,24 +1,23 @@
-//! One review, from the HTTP request to the answer: body (size and time
-//! bounded), decode, the endpoint's decision, metrics and a span.
+//! One review, from the HTTP request to the answer: the body (`body`), the
+//! typed request (`decode`), the endpoint's decision (`validate`,
+//! `mutate`), the answer (`response`), with metrics and a log span.
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures::FutureExt;
-use hourglass_shared::Operation;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tracing::Instrument;
 
+use crate::decode::{Refusal, decode};
 use crate::metrics::{EndpointLabels, InFlight, ReviewLabels};
-use crate::response::{AdmissionResponseOut, HttpError, json_error};
-use crate::review::{self, DecodeError, ReviewRequest};
-use crate::{AppState, Limits, mutate, validate};
+use crate::request::{ReviewRequest, operation_name};
+use crate::response::{AdmissionReviewOut, HttpError};
+use crate::{AppState, body, mutate, validate};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Endpoint {
@@ -44,17 +43,11 @@ pub(crate) async fn mutate(State(state): State<AppState>, request: Request) -> R
 }
 
 pub(crate) async fn not_found() -> Response {
-    json_error(
-        StatusCode::NOT_FOUND,
-        "not found: this server answers POST /validate and POST /mutate",
-    )
+    HttpError::not_found().into_response()
 }
 
 pub(crate) async fn method_not_allowed() -> Response {
-    json_error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method not allowed: send admission reviews with POST",
-    )
+    HttpError::method_not_allowed().into_response()
 }
 
 /// Turns a panic anywhere below into a 500 with a JSON error. The task that
@@ -73,11 +66,9 @@ pub(crate) async fn catch_panic(
                 panic = panic_message(panic.as_ref()),
                 "a review panicked; answered 500"
             );
-            state.metrics.http_error(&endpoint, 500);
-            json_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error while answering the review; the webhook logged the details",
-            )
+            let error = HttpError::panicked();
+            state.metrics.http_error(&endpoint, error.status.as_u16());
+            error.into_response()
         }
     }
 }
@@ -108,9 +99,10 @@ async fn handle(state: AppState, endpoint: Endpoint, request: Request) -> Respon
 
 async fn answer(state: &AppState, endpoint: Endpoint, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let body = match read_body(&parts.headers, body, &state.limits).await {
+    let body = match body::read(&parts.headers, body, &state.limits).await {
         Ok(body) => body,
-        Err(error) => {
+        Err(refusal) => {
+            let error = HttpError::body(&refusal);
             tracing::warn!(
                 endpoint = endpoint.as_str(),
                 status = error.status.as_u16(),
@@ -128,43 +120,37 @@ async fn answer(state: &AppState, endpoint: Endpoint, request: Request) -> Respo
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok());
 
-    let request = match review::decode(content_type, &body) {
+    let request = match decode(content_type, &body) {
         Ok(request) => request,
-        Err(DecodeError::NoUid { message }) => {
+        Err(Refusal::NoUid { message }) => {
+            let error = HttpError::no_uid(message);
             tracing::warn!(
                 endpoint = endpoint.as_str(),
-                error = message,
+                error = error.message,
                 "unreadable admission review"
             );
-            state.metrics.http_error(endpoint.as_str(), 400);
-            return HttpError::bad_request(message).into_response();
+            state
+                .metrics
+                .http_error(endpoint.as_str(), error.status.as_u16());
+            return error.into_response();
         }
-        Err(DecodeError::Deny {
-            version,
-            uid,
-            code,
-            message,
-            kind,
-            operation,
-        }) => {
+        Err(Refusal::Unjudgeable(review)) => {
             tracing::warn!(
                 endpoint = endpoint.as_str(),
-                uid,
-                kind = kind.map(|kind| kind.as_str()),
-                error = message,
+                uid = review.uid,
+                kind = review.kind.map(|kind| kind.as_str()),
+                error = review.message,
                 "admission review denied before the rules"
             );
             record(
                 state,
                 endpoint,
-                kind.map_or("unknown", |kind| kind.as_str()),
-                operation.map_or("unknown", operation_name),
+                review.kind.map_or("unknown", |kind| kind.as_str()),
+                review.operation.map_or("unknown", operation_name),
                 false,
                 false,
             );
-            return AdmissionResponseOut::deny(uid, code, message)
-                .into_review(version)
-                .into_response();
+            return AdmissionReviewOut::refusal(review).into_response();
         }
     };
 
@@ -184,9 +170,6 @@ async fn answer(state: &AppState, endpoint: Endpoint, request: Request) -> Respo
 }
 
 async fn decide(state: &AppState, endpoint: Endpoint, request: ReviewRequest) -> Response {
-    if let Some(delay) = state.test_review_delay {
-        tokio::time::sleep(delay).await;
-    }
     let response = match endpoint {
         Endpoint::Validate => validate::answer(&request),
         Endpoint::Mutate => mutate::answer(state, &request).await,
@@ -236,54 +219,4 @@ fn record(
             endpoint: endpoint.as_str().to_string(),
         })
         .inc();
-}
-
-pub(crate) fn operation_name(operation: Operation) -> &'static str {
-    match operation {
-        Operation::Create => "CREATE",
-        Operation::Update => "UPDATE",
-        Operation::Delete => "DELETE",
-        Operation::Connect => "CONNECT",
-    }
-}
-
-/// The whole body, refusing more than `limits.max_body_bytes` (413, from the
-/// Content-Length header when there is one, otherwise while reading) and a
-/// sender slower than `limits.body_read_timeout` (408).
-async fn read_body(headers: &HeaderMap, body: Body, limits: &Limits) -> Result<Bytes, HttpError> {
-    let too_large = || {
-        HttpError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "the body is larger than {} bytes; an admission review of one object is far smaller",
-                limits.max_body_bytes
-            ),
-        )
-    };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limits.max_body_bytes as u64) {
-        return Err(too_large());
-    }
-    let limited = Limited::new(body, limits.max_body_bytes);
-    match tokio::time::timeout(limits.body_read_timeout, limited.collect()).await {
-        Err(_) => Err(HttpError::new(
-            StatusCode::REQUEST_TIMEOUT,
-            format!(
-                "the body did not arrive within {}",
-                seconds(limits.body_read_timeout)
-            ),
-        )),
-        Ok(Err(error)) if error.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Ok(Err(error)) => Err(HttpError::bad_request(format!(
-            "reading the body failed: {error}"
-        ))),
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-    }
-}
-
-fn seconds(duration: Duration) -> String {
-    format!("{:.1}s", duration.as_secs_f64())
 }

@@ -8,14 +8,17 @@
 
 pub mod admin;
 pub mod args;
+pub mod body;
+pub mod decode;
 pub mod error;
 pub mod executor_cache;
 mod handler;
 pub mod metrics;
 mod mutate;
 pub mod reference_cache;
+pub mod request;
 pub mod response;
-pub mod review;
+pub mod review_fixture;
 pub mod server;
 pub mod shutdown;
 pub mod telemetry;
@@ -72,9 +75,6 @@ pub struct AppState {
     pub references: Arc<dyn ReferenceLookup + Send + Sync>,
     pub metrics: Metrics,
     pub limits: Limits,
-    /// TEST ONLY (`HOURGLASS_TEST_REVIEW_DELAY_MS`): holds every review this
-    /// long, so the shutdown test can keep one in flight.
-    pub test_review_delay: Option<Duration>,
 }
 
 impl AppState {
@@ -86,7 +86,6 @@ impl AppState {
             references: Arc::new(reference_cache::NothingKnown),
             metrics: Metrics::new(),
             limits: Limits::default(),
-            test_review_delay: None,
         }
     }
 

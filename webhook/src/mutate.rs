@@ -13,12 +13,13 @@ use std::time::Instant;
 
 use hourglass_shared::mutate::MutationContext;
 use hourglass_shared::references::missing_reference_warnings;
+use hourglass_shared::violation::{abbreviate, fit_warning};
 use hourglass_shared::{HourglassObject, Performer, SchedulingConfig};
 
 use crate::AppState;
 use crate::executor_cache::ExecutorLookupResult;
-use crate::response::{AdmissionResponseOut, DENIED_CODE, abbreviate, fit_warning};
-use crate::review::ReviewRequest;
+use crate::request::ReviewRequest;
+use crate::response::AdmissionResponseOut;
 use crate::validate::old_object_warning;
 
 /// How often a review re-reads the executor cache while it waits for its first list.
@@ -54,12 +55,8 @@ pub(crate) async fn answer(state: &AppState, request: &ReviewRequest) -> Admissi
     warnings.extend(outcome.verdict.warnings.iter().cloned());
     warnings.extend(cluster_warnings);
     if !outcome.verdict.is_allowed() {
-        return AdmissionResponseOut::deny(
-            &request.uid,
-            DENIED_CODE,
-            outcome.verdict.denial_message(),
-        )
-        .with_warnings(warnings);
+        return AdmissionResponseOut::deny(&request.uid, outcome.verdict.denial_message())
+            .with_warnings(warnings);
     }
     AdmissionResponseOut::allow(&request.uid)
         .with_warnings(warnings)

@@ -1,9 +1,13 @@
-//! The AdmissionReview we answer with, written by hand for its wire format.
+//! Every answer of the TLS port, and the one place that decides what a
+//! refusal looks like on the wire: an AdmissionReview (admitted, denied by
+//! the rules, or denied because it cannot be judged) when a `uid` is known,
+//! otherwise an HTTP error with `{"error": "..."}`.
 //!
-//! kube-core's `AdmissionResponse` serializes `patch` as a JSON array of
-//! numbers; the apiserver expects the `[]byte` encoding of Go's JSON, a base64
-//! string. Here the patch is a base64 string, and `patch` and `patchType` are
-//! both present or both absent.
+//! The AdmissionReview is written by hand for its wire format: kube-core's
+//! `AdmissionResponse` serializes `patch` as a JSON array of numbers, while
+//! the apiserver expects the `[]byte` encoding of Go's JSON, a base64
+//! string. Here the patch is a base64 string, and `patch` and `patchType`
+//! are both present or both absent.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -11,12 +15,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 
-use crate::review::ReviewVersion;
-
-/// `status.code` of a denial for broken rules: the object is refused.
-pub const DENIED_CODE: u16 = 403;
-/// `status.code` of a denial for a review we cannot read.
-pub const BAD_REQUEST_CODE: u16 = 400;
+use crate::body::BodyRefusal;
+use crate::decode::{Problem, UnjudgeableReview};
+use crate::request::ReviewVersion;
 
 #[derive(Serialize, Debug)]
 #[serde(rename_all = "camelCase")]
@@ -58,6 +59,32 @@ pub struct PatchOut {
     pub patch_type: &'static str,
 }
 
+/// Why an object is denied, as `status.code` and `status.reason` say it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DenialStatus {
+    /// A review we cannot read: 400 BadRequest.
+    BadRequest,
+    /// The object is refused (broken rules, or a field of the wrong type):
+    /// 403 Forbidden.
+    Forbidden,
+}
+
+impl DenialStatus {
+    fn code(self) -> u16 {
+        match self {
+            DenialStatus::BadRequest => 400,
+            DenialStatus::Forbidden => 403,
+        }
+    }
+
+    fn reason(self) -> &'static str {
+        match self {
+            DenialStatus::BadRequest => "BadRequest",
+            DenialStatus::Forbidden => "Forbidden",
+        }
+    }
+}
+
 impl AdmissionResponseOut {
     pub fn allow(uid: impl Into<String>) -> Self {
         AdmissionResponseOut {
@@ -69,21 +96,20 @@ impl AdmissionResponseOut {
         }
     }
 
-    /// Refuses the object: `code` 403 for broken rules, 400 for an unreadable review.
-    pub fn deny(uid: impl Into<String>, code: u16, message: impl Into<String>) -> Self {
-        let reason = match code {
-            BAD_REQUEST_CODE => "BadRequest",
-            DENIED_CODE => "Forbidden",
-            _ => "InternalError",
-        };
+    /// Refuses the object for the rules it breaks: 403 Forbidden.
+    pub fn deny(uid: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::denial(uid.into(), DenialStatus::Forbidden, message.into())
+    }
+
+    fn denial(uid: String, status: DenialStatus, message: String) -> Self {
         AdmissionResponseOut {
-            uid: uid.into(),
+            uid,
             allowed: false,
             status: Some(StatusOut {
                 status: "Failure",
-                code,
-                reason,
-                message: message.into(),
+                code: status.code(),
+                reason: status.reason(),
+                message,
             }),
             warnings: Vec::new(),
             patch: None,
@@ -124,14 +150,27 @@ impl AdmissionResponseOut {
     }
 }
 
+impl AdmissionReviewOut {
+    /// The answer to a review that names its uid but cannot be judged: 400
+    /// BadRequest for a malformed review, 403 Forbidden for an object that
+    /// does not fit its type (the user's mistake, refused like a broken rule).
+    pub fn refusal(review: UnjudgeableReview) -> Self {
+        let status = match review.problem {
+            Problem::MalformedReview => DenialStatus::BadRequest,
+            Problem::ObjectDoesNotFitType => DenialStatus::Forbidden,
+        };
+        AdmissionResponseOut::denial(review.uid, status, review.message).into_review(review.version)
+    }
+}
+
 impl IntoResponse for AdmissionReviewOut {
     fn into_response(self) -> Response {
         axum::Json(self).into_response()
     }
 }
 
-/// A request we could not read far enough to find its `uid`: HTTP status
-/// and `{"error": "..."}`.
+/// An answer without an AdmissionReview, for a request with no uid to
+/// answer to: HTTP status and `{"error": "..."}`.
 #[derive(Debug, Clone)]
 pub struct HttpError {
     pub status: StatusCode,
@@ -139,46 +178,59 @@ pub struct HttpError {
 }
 
 impl HttpError {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
         HttpError {
             status,
             message: message.into(),
         }
     }
 
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    /// A body that names no review (`Refusal::NoUid`): 400.
+    pub fn no_uid(message: impl Into<String>) -> Self {
         HttpError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// A body refused while it was read: 413 too large, 408 too slow, 400 broken.
+    pub fn body(refusal: &BodyRefusal) -> Self {
+        let status = match refusal {
+            BodyRefusal::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyRefusal::TooSlow { .. } => StatusCode::REQUEST_TIMEOUT,
+            BodyRefusal::Broken { .. } => StatusCode::BAD_REQUEST,
+        };
+        HttpError::new(status, refusal.to_string())
+    }
+
+    /// A path other than `/validate` and `/mutate`: 404.
+    pub fn not_found() -> Self {
+        HttpError::new(
+            StatusCode::NOT_FOUND,
+            "not found: this server answers POST /validate and POST /mutate",
+        )
+    }
+
+    /// A method other than POST: 405.
+    pub fn method_not_allowed() -> Self {
+        HttpError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed: send admission reviews with POST",
+        )
+    }
+
+    /// A review that panicked: 500, the details in the log only.
+    pub fn panicked() -> Self {
+        HttpError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error while answering the review; the webhook logged the details",
+        )
     }
 }
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        json_error(self.status, &self.message)
+        (
+            self.status,
+            axum::Json(serde_json::json!({ "error": self.message })),
+        )
+            .into_response()
     }
-}
-
-/// `{"error": message}` with `status`.
-pub fn json_error(status: StatusCode, message: &str) -> Response {
-    (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
-}
-
-/// Kubernetes shows admission warnings of up to this many characters in full.
-pub const MAX_WARNING_LEN: usize = hourglass_shared::constants::MAX_WARNING_LEN;
-
-/// Cuts `text` to [`MAX_WARNING_LEN`] characters, ending in an ellipsis when cut.
-pub fn fit_warning(text: &str) -> String {
-    if text.chars().count() <= MAX_WARNING_LEN {
-        return text.to_string();
-    }
-    let kept: String = text.chars().take(MAX_WARNING_LEN - 1).collect();
-    format!("{kept}…")
-}
-
-/// Shortens a quoted name so the advice after it stays within the limit.
-pub fn abbreviate(value: &str, max: usize) -> String {
-    if value.chars().count() <= max {
-        return value.to_string();
-    }
-    let kept: String = value.chars().take(max.saturating_sub(1)).collect();
-    format!("{kept}…")
 }

@@ -44,7 +44,6 @@ pub struct Settings {
     pub cert_watch: bool,
     pub connections: ConnectionLimits,
     pub limits: Limits,
-    pub test_review_delay: Option<Duration>,
 }
 
 /// Per-connection bounds of the TLS port.
@@ -82,7 +81,6 @@ impl Settings {
             cert_watch: true,
             connections: ConnectionLimits::default(),
             limits: Limits::default(),
-            test_review_delay: None,
         }
     }
 
@@ -104,7 +102,6 @@ impl Settings {
             cert_watch: true,
             connections: ConnectionLimits::default(),
             limits: Limits::default(),
-            test_review_delay: args.test_review_delay_ms.map(Duration::from_millis),
         })
     }
 }
@@ -217,15 +214,11 @@ pub async fn start(
     let tls_addr = local_addr("--tls-listen", &tls_listener)?;
     let admin_addr = local_addr("--admin-listen", &admin_listener)?;
 
-    let mut state = AppState::new(watches.executors)
+    let state = AppState::new(watches.executors)
         .with_references(watches.references)
         .with_profile(settings.profile.clone())
         .with_limits(settings.limits)
         .with_metrics(metrics.clone());
-    state.test_review_delay = settings.test_review_delay;
-    if let Some(delay) = state.test_review_delay {
-        tracing::warn!(?delay, "TEST ONLY review delay is set");
-    }
 
     let (stop, stopped) = watch::channel(false);
     let tls_task = tokio::spawn(serve_tls(

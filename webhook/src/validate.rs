@@ -1,8 +1,10 @@
 //! `/validate`: the rules of `hourglass-shared`, nothing else. It runs after
 //! every mutating webhook, so it has the final say on what is stored.
 
-use crate::response::{AdmissionResponseOut, DENIED_CODE, fit_warning};
-use crate::review::ReviewRequest;
+use hourglass_shared::violation::fit_warning;
+
+use crate::request::ReviewRequest;
+use crate::response::AdmissionResponseOut;
 
 pub(crate) fn answer(request: &ReviewRequest) -> AdmissionResponseOut {
     // DELETE and CONNECT carry nothing to check.
@@ -18,8 +20,7 @@ pub(crate) fn answer(request: &ReviewRequest) -> AdmissionResponseOut {
     if verdict.is_allowed() {
         AdmissionResponseOut::allow(&request.uid).with_warnings(warnings)
     } else {
-        AdmissionResponseOut::deny(&request.uid, DENIED_CODE, verdict.denial_message())
-            .with_warnings(warnings)
+        AdmissionResponseOut::deny(&request.uid, verdict.denial_message()).with_warnings(warnings)
     }
 }
 

@@ -42,7 +42,7 @@ async fn probes_and_metrics() {
         config.clone(),
         webhook.tls_addr(),
         "/mutate",
-        &review("CREATE", Some(&performer), None).to_string(),
+        &review(Operation::Create, Some(&performer), None).to_string(),
     )
     .await
     .unwrap();
@@ -53,7 +53,7 @@ async fn probes_and_metrics() {
         config,
         webhook.tls_addr(),
         "/validate",
-        &review("CREATE", Some(&bad), None).to_string(),
+        &review(Operation::Create, Some(&bad), None).to_string(),
     )
     .await
     .unwrap();

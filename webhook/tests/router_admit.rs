@@ -21,7 +21,7 @@ async fn minimal_performer_is_allowed_with_a_base64_patch_of_defaults() {
     let answer = call(
         state(),
         "/mutate",
-        &review("CREATE", Some(&performer), None),
+        &review(Operation::Create, Some(&performer), None),
     )
     .await;
 
@@ -52,7 +52,7 @@ async fn the_complex_performer_gets_gpu_and_tee_scheduling() {
     let answer = call(
         state_with(executors),
         "/mutate",
-        &review("CREATE", Some(&performer), None),
+        &review(Operation::Create, Some(&performer), None),
     )
     .await;
     assert!(answer.allowed(), "{}", answer.json);
@@ -89,7 +89,12 @@ async fn the_complex_performer_gets_gpu_and_tee_scheduling() {
 async fn warnings_are_passed_on() {
     let executor = example("minimal-executor.yaml");
     for path in ["/mutate", "/validate"] {
-        let answer = call(state(), path, &review("CREATE", Some(&executor), None)).await;
+        let answer = call(
+            state(),
+            path,
+            &review(Operation::Create, Some(&executor), None),
+        )
+        .await;
         assert!(answer.allowed(), "{path}: {}", answer.json);
         let warnings = answer.warnings();
         assert!(
@@ -111,12 +116,17 @@ async fn an_object_that_needs_nothing_gets_neither_patch_nor_patch_type() {
     let first = call(
         state(),
         "/mutate",
-        &review("CREATE", Some(&performer), None),
+        &review(Operation::Create, Some(&performer), None),
     )
     .await;
     let mutated = apply(&performer, &first.patch().unwrap());
     // Reinvocation (or a second webhook call) sees the mutated object.
-    let again = call(state(), "/mutate", &review("CREATE", Some(&mutated), None)).await;
+    let again = call(
+        state(),
+        "/mutate",
+        &review(Operation::Create, Some(&mutated), None),
+    )
+    .await;
     assert!(again.allowed());
     let response = again.response().as_object().unwrap();
     assert!(!response.contains_key("patch"), "{response:?}");
@@ -129,7 +139,7 @@ async fn validate_never_patches() {
     let answer = call(
         state(),
         "/validate",
-        &review("CREATE", Some(&performer), None),
+        &review(Operation::Create, Some(&performer), None),
     )
     .await;
     assert!(answer.allowed());
@@ -140,7 +150,7 @@ async fn validate_never_patches() {
 #[tokio::test]
 async fn delete_and_connect_are_admitted_untouched() {
     let performer = example("complex-performer.yaml");
-    for operation in ["DELETE", "CONNECT"] {
+    for operation in [Operation::Delete, Operation::Connect] {
         for path in ["/mutate", "/validate"] {
             let mut body = review(operation, None, Some(&performer));
             // Even an old object that would be refused on CREATE does not matter.
@@ -150,7 +160,7 @@ async fn delete_and_connect_are_admitted_untouched() {
             assert_eq!(
                 answer.json["response"],
                 json!({"uid": UID, "allowed": true}),
-                "{operation} {path}"
+                "{operation:?} {path}"
             );
         }
     }
@@ -165,7 +175,7 @@ async fn an_update_that_keeps_the_avs_address_is_allowed() {
     let answer = call(
         state(),
         "/validate",
-        &review("UPDATE", Some(&new), Some(&old)),
+        &review(Operation::Update, Some(&new), Some(&old)),
     )
     .await;
     assert!(answer.allowed(), "{}", answer.json);
@@ -174,7 +184,7 @@ async fn an_update_that_keeps_the_avs_address_is_allowed() {
 #[tokio::test]
 async fn v1beta1_is_answered_in_v1beta1() {
     let performer = example("minimal-performer.yaml");
-    let mut body = review("CREATE", Some(&performer), None);
+    let mut body = review(Operation::Create, Some(&performer), None);
     body["apiVersion"] = json!("admission.k8s.io/v1beta1");
     let answer = call(state(), "/mutate", &body).await;
     assert_eq!(answer.json["apiVersion"], "admission.k8s.io/v1beta1");
@@ -186,7 +196,7 @@ async fn v1beta1_is_answered_in_v1beta1() {
 #[tokio::test]
 async fn dry_run_is_answered_like_any_other_request() {
     let performer = example("minimal-performer.yaml");
-    let mut body = review("CREATE", Some(&performer), None);
+    let mut body = review(Operation::Create, Some(&performer), None);
     body["request"]["dryRun"] = json!(true);
     let answer = call(state(), "/mutate", &body).await;
     assert!(answer.allowed());
@@ -199,7 +209,7 @@ async fn the_apiservers_timeout_query_is_ignored() {
     let answer = call(
         state(),
         "/validate?timeout=5s",
-        &review("CREATE", Some(&performer), None),
+        &review(Operation::Create, Some(&performer), None),
     )
     .await;
     assert!(answer.allowed());
@@ -220,7 +230,7 @@ async fn a_performer_without_scheduling_inherits_its_executors_default() {
     let answer = call(
         state_with(executors),
         "/mutate",
-        &review("CREATE", Some(&performer), None),
+        &review(Operation::Create, Some(&performer), None),
     )
     .await;
     assert!(answer.allowed(), "{}", answer.json);
@@ -241,7 +251,7 @@ async fn an_executor_in_another_namespace_is_not_used() {
     let answer = call(
         state_with(executors),
         "/mutate",
-        &review("CREATE", Some(&performer), None),
+        &review(Operation::Create, Some(&performer), None),
     )
     .await;
     assert!(answer.allowed());
@@ -255,7 +265,7 @@ async fn a_missing_executor_is_admitted_with_a_warning() {
     let answer = call(
         state(),
         "/mutate",
-        &review("CREATE", Some(&performer), None),
+        &review(Operation::Create, Some(&performer), None),
     )
     .await;
     assert!(answer.allowed(), "{}", answer.json);
@@ -278,7 +288,7 @@ async fn a_missing_executor_is_admitted_with_a_warning() {
     let answer = call(
         state(),
         "/mutate",
-        &review("CREATE", Some(&performer), None),
+        &review(Operation::Create, Some(&performer), None),
     )
     .await;
     let warning = answer

@@ -66,7 +66,7 @@ async fn a_body_that_is_not_json_is_a_400() {
 #[tokio::test]
 async fn a_wrong_content_type_is_refused() {
     let performer = example("minimal-performer.yaml");
-    let body = review("CREATE", Some(&performer), None).to_string();
+    let body = review(Operation::Create, Some(&performer), None).to_string();
     // The body names a uid: a denial the apiserver can show.
     let answer = call_raw(
         state(),
@@ -105,7 +105,7 @@ async fn a_review_without_request_or_uid_is_a_400() {
     assert_http_error(&answer, 400, "no request");
 
     let performer = example("minimal-performer.yaml");
-    let mut body = review("CREATE", Some(&performer), None);
+    let mut body = review(Operation::Create, Some(&performer), None);
     body["request"].as_object_mut().unwrap().remove("uid");
     let answer = call(state(), "/mutate", &body).await;
     assert_http_error(&answer, 400, "request.uid");
@@ -115,7 +115,7 @@ async fn a_review_without_request_or_uid_is_a_400() {
 async fn an_unknown_kind_is_denied_naming_it() {
     let mut pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}});
     pod["metadata"]["namespace"] = json!(NAMESPACE);
-    let mut body = review("CREATE", Some(&pod), None);
+    let mut body = review(Operation::Create, Some(&pod), None);
     body["request"]["kind"] = json!({"group": "", "version": "v1", "kind": "Pod"});
     for path in ["/validate", "/mutate"] {
         let answer = call(state(), path, &body).await;
@@ -126,13 +126,13 @@ async fn an_unknown_kind_is_denied_naming_it() {
 #[tokio::test]
 async fn an_unsupported_review_version_or_operation_is_denied() {
     let performer = example("minimal-performer.yaml");
-    let mut body = review("CREATE", Some(&performer), None);
+    let mut body = review(Operation::Create, Some(&performer), None);
     body["apiVersion"] = json!("admission.k8s.io/v2");
     let answer = call(state(), "/validate", &body).await;
     assert_eq!(answer.json["apiVersion"], "admission.k8s.io/v1");
     assert_denied(&answer, 400, "admission.k8s.io/v2");
 
-    let mut body = review("CREATE", Some(&performer), None);
+    let mut body = review(Operation::Create, Some(&performer), None);
     body["request"]["operation"] = json!("PATCH");
     let answer = call(state(), "/validate", &body).await;
     assert_denied(&answer, 400, "\"PATCH\"");
@@ -141,7 +141,7 @@ async fn an_unsupported_review_version_or_operation_is_denied() {
 #[tokio::test]
 async fn a_missing_object_is_denied() {
     let performer = example("minimal-performer.yaml");
-    let mut body = review("CREATE", Some(&performer), None);
+    let mut body = review(Operation::Create, Some(&performer), None);
     body["request"]["object"] = Value::Null;
     let answer = call(state(), "/mutate", &body).await;
     assert_denied(&answer, 400, "request.object is missing");
@@ -152,7 +152,12 @@ async fn an_object_that_does_not_fit_the_type_is_denied_naming_the_field() {
     let mut performer = example("minimal-performer.yaml");
     performer["spec"]["image"] = json!({"repository": "myavs/performer", "tag": "latest"});
     for path in ["/validate", "/mutate"] {
-        let answer = call(state(), path, &review("CREATE", Some(&performer), None)).await;
+        let answer = call(
+            state(),
+            path,
+            &review(Operation::Create, Some(&performer), None),
+        )
+        .await;
         assert_denied(
             &answer,
             403,
@@ -231,7 +236,7 @@ async fn a_panic_is_answered_with_a_500_and_the_server_goes_on() {
     let state = state_with(PanickingLookup);
     let mut performer = example("minimal-performer.yaml");
     performer["spec"]["executorRef"] = json!("main-executor");
-    let body = review("CREATE", Some(&performer), None);
+    let body = review(Operation::Create, Some(&performer), None);
     let answer = call(state.clone(), "/mutate", &body).await;
     assert_http_error(&answer, 500, "internal error");
     // The same router state keeps answering.
@@ -239,7 +244,7 @@ async fn a_panic_is_answered_with_a_500_and_the_server_goes_on() {
     let answer = call(
         state.clone(),
         "/mutate",
-        &review("CREATE", Some(&other), None),
+        &review(Operation::Create, Some(&other), None),
     )
     .await;
     assert!(answer.allowed());

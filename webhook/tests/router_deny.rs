@@ -13,7 +13,12 @@ async fn several_violations_are_all_named_in_one_denial() {
     performer["spec"]["config"]["grpcPort"] = json!(0);
     performer["spec"]["hardwareRequirements"]["teeType"] = json!("trustzone");
     for path in ["/mutate", "/validate"] {
-        let answer = call(state(), path, &review("CREATE", Some(&performer), None)).await;
+        let answer = call(
+            state(),
+            path,
+            &review(Operation::Create, Some(&performer), None),
+        )
+        .await;
         assert_eq!(answer.status, 200);
         let response = answer.response();
         assert_eq!(response["uid"], UID);
@@ -47,7 +52,7 @@ async fn executor_rules_are_checked_too() {
     let answer = call(
         state(),
         "/validate",
-        &review("CREATE", Some(&executor), None),
+        &review(Operation::Create, Some(&executor), None),
     )
     .await;
     assert!(!answer.allowed());
@@ -62,7 +67,12 @@ async fn changing_the_avs_address_on_update_is_refused() {
     let mut new = old.clone();
     new["spec"]["avsAddress"] = json!("0xabcdef1234567890abcdef1234567890abcdef12");
     for path in ["/mutate", "/validate"] {
-        let answer = call(state(), path, &review("UPDATE", Some(&new), Some(&old))).await;
+        let answer = call(
+            state(),
+            path,
+            &review(Operation::Update, Some(&new), Some(&old)),
+        )
+        .await;
         assert!(!answer.allowed(), "{path}");
         assert_eq!(answer.response()["status"]["code"], 403);
         let message = answer.message();
@@ -72,7 +82,12 @@ async fn changing_the_avs_address_on_update_is_refused() {
         );
     }
     // The same object is fine on CREATE: the rule needs the old object.
-    let answer = call(state(), "/validate", &review("CREATE", Some(&new), None)).await;
+    let answer = call(
+        state(),
+        "/validate",
+        &review(Operation::Create, Some(&new), None),
+    )
+    .await;
     assert!(answer.allowed(), "{}", answer.json);
 }
 
@@ -84,7 +99,7 @@ async fn an_unreadable_stored_object_skips_the_comparison_with_a_warning() {
     let answer = call(
         state(),
         "/validate",
-        &review("UPDATE", Some(&new), Some(&old)),
+        &review(Operation::Update, Some(&new), Some(&old)),
     )
     .await;
     assert!(answer.allowed(), "{}", answer.json);
@@ -108,7 +123,12 @@ async fn an_object_being_deleted_can_lose_its_finalizers_even_if_invalid() {
     let mut new = old.clone();
     new["metadata"]["finalizers"] = json!([]);
     for path in ["/mutate", "/validate"] {
-        let answer = call(state(), path, &review("UPDATE", Some(&new), Some(&old))).await;
+        let answer = call(
+            state(),
+            path,
+            &review(Operation::Update, Some(&new), Some(&old)),
+        )
+        .await;
         assert_eq!(
             answer.json["response"],
             json!({"uid": UID, "allowed": true}),
@@ -127,7 +147,7 @@ async fn an_object_being_deleted_can_lose_its_finalizers_even_if_invalid() {
     let answer = call(
         state(),
         "/validate",
-        &review("UPDATE", Some(&new), Some(&old)),
+        &review(Operation::Update, Some(&new), Some(&old)),
     )
     .await;
     assert!(!answer.allowed());

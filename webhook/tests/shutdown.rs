@@ -1,9 +1,10 @@
 //! SIGTERM on the real binary: /ready turns 503, the listener stops
-//! accepting, the review in flight completes, and the process exits 0
-//! within the drain bound.
+//! accepting, the review in flight completes, and the process exits 0 as
+//! soon as it has, well within the drain bound.
 //!
-//! The review is held in flight by HOURGLASS_TEST_REVIEW_DELAY_MS, a
-//! test-only knob of the binary.
+//! The client holds the review in flight: it sends the headers and half
+//! the body, and the rest only once the drain has visibly begun (/ready
+//! 503, the listener closed). Until then the webhook is reading the body.
 
 mod common;
 
@@ -11,10 +12,12 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::client::{self, Alpn};
+use common::session::Session;
 use common::*;
+use hyper::body::Bytes;
+use tokio::sync::oneshot;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_hourglass-webhook");
-const DELAY: Duration = Duration::from_millis(2000);
 
 async fn wait_until(what: &str, within: Duration, mut check: impl AsyncFnMut() -> bool) {
     let began = Instant::now();
@@ -49,10 +52,6 @@ async fn sigterm_drains_in_flight_reviews_then_exits_zero() {
             "--log-format=json",
             "--drain-timeout=10s",
         ])
-        .env(
-            "HOURGLASS_TEST_REVIEW_DELAY_MS",
-            DELAY.as_millis().to_string(),
-        )
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -65,16 +64,29 @@ async fn sigterm_drains_in_flight_reviews_then_exits_zero() {
     })
     .await;
 
-    // A review that takes DELAY to answer.
-    let body = review("CREATE", Some(&example("minimal-performer.yaml")), None).to_string();
+    // A review whose body ends only when the test says so.
+    let body = Bytes::from(
+        review(
+            Operation::Create,
+            Some(&example("minimal-performer.yaml")),
+            None,
+        )
+        .to_string(),
+    );
     let config = client::config(
         pki.ca.cert_pem(),
         Alpn::H2,
         &[&rustls::version::TLS13],
         None,
     );
-    let in_flight =
-        tokio::spawn(async move { client::post(config, tls_addr, "/mutate", &body).await });
+    let session = Session::connect(config, tls_addr).await.unwrap();
+    let (release, released) = oneshot::channel::<()>();
+    let in_flight = tokio::spawn(async move {
+        let hold = async move {
+            let _ = released.await;
+        };
+        session.post_held("/mutate", body, hold).await
+    });
     wait_until("the review in flight", Duration::from_secs(5), async || {
         admin_get(admin_addr, "/metrics")
             .await
@@ -104,12 +116,15 @@ async fn sigterm_drains_in_flight_reviews_then_exits_zero() {
     )
     .await;
 
-    let exchange = in_flight
+    // The rest of the body: the review completes during the drain.
+    let finished_sending = Instant::now();
+    release.send(()).unwrap();
+    let (status, body) = in_flight
         .await
         .unwrap()
         .expect("the in-flight review completes");
-    assert_eq!(exchange.status, 200);
-    let answer: serde_json::Value = serde_json::from_slice(&exchange.body).unwrap();
+    assert_eq!(status, 200);
+    let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(answer["response"]["allowed"], true, "{answer}");
 
     let mut child = guard.0.take().unwrap();
@@ -127,11 +142,11 @@ async fn sigterm_drains_in_flight_reviews_then_exits_zero() {
     let mut stderr = String::new();
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
     assert_eq!(status.code(), Some(0), "{stderr}");
-    // Exits right after the drain, not at the drain timeout.
+    // Exits right after the drain, not at the drain timeout (10s).
     assert!(
-        signalled.elapsed() < DELAY + Duration::from_secs(3),
-        "{:?}",
-        signalled.elapsed()
+        finished_sending.elapsed() < Duration::from_secs(3),
+        "exited {:?} after the review's body was complete",
+        finished_sending.elapsed()
     );
     // The review's span fields are on its log lines.
     let logged = stderr

@@ -4,9 +4,9 @@
 //! exits 0 within the drain bound.
 //!
 //! `shutdown.rs` follows one held review through the drain step by step;
-//! here it is 32 streams over 4 HTTP/2 sessions. Each review is held
-//! `DELAY` by the test-only HOURGLASS_TEST_REVIEW_DELAY_MS, so that most
-//! streams are surely in flight when the signal comes.
+//! here it is 32 streams over 4 HTTP/2 sessions. The client holds the
+//! second half of every body back for `DELAY`, so that most streams are
+//! surely in flight (the webhook reading their bodies) when the signal comes.
 
 mod common;
 
@@ -52,10 +52,6 @@ async fn sigterm_under_load_answers_every_request_already_sent_and_exits_zero() 
         .arg(format!("--tls-key={}", key.display()))
         .arg(format!("--drain-timeout={}s", DRAIN_TIMEOUT.as_secs()))
         .args(["--no-executor-watch", "--log-level=warn"])
-        .env(
-            "HOURGLASS_TEST_REVIEW_DELAY_MS",
-            DELAY.as_millis().to_string(),
-        )
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -70,8 +66,14 @@ async fn sigterm_under_load_answers_every_request_already_sent_and_exits_zero() 
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 
-    let body =
-        Bytes::from(review("CREATE", Some(&example("complex-performer.yaml")), None).to_string());
+    let body = Bytes::from(
+        review(
+            Operation::Create,
+            Some(&example("complex-performer.yaml")),
+            None,
+        )
+        .to_string(),
+    );
     let config = client::config(
         pki.ca.cert_pem(),
         Alpn::H2,
@@ -95,7 +97,9 @@ async fn sigterm_under_load_answers_every_request_already_sent_and_exits_zero() 
                 // arrive during the drain too.
                 while !exited.load(Ordering::Relaxed) {
                     let started = Instant::now();
-                    let outcome = session.post(path, body.clone()).await;
+                    let outcome = session
+                        .post_held(path, body.clone(), tokio::time::sleep(DELAY))
+                        .await;
                     let failed = outcome.is_err();
                     attempts.push(Attempt {
                         started,

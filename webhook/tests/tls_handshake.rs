@@ -16,7 +16,12 @@ const ALL: &[&rustls::SupportedProtocolVersion] =
     &[&rustls::version::TLS13, &rustls::version::TLS12];
 
 fn minimal_review() -> String {
-    review("CREATE", Some(&example("minimal-performer.yaml")), None).to_string()
+    review(
+        Operation::Create,
+        Some(&example("minimal-performer.yaml")),
+        None,
+    )
+    .to_string()
 }
 
 #[tokio::test]

@@ -81,7 +81,12 @@ async fn start(volume: &SecretVolume, poll: Duration, watch: bool) -> RunningWeb
 /// Waits until a fresh connection is served `expected`, bounded by `within`.
 async fn wait_for_cert(pki: &TestPki, webhook: &RunningWebhook, expected: &[u8], within: Duration) {
     let began = Instant::now();
-    let body = review("CREATE", Some(&example("minimal-performer.yaml")), None).to_string();
+    let body = review(
+        Operation::Create,
+        Some(&example("minimal-performer.yaml")),
+        None,
+    )
+    .to_string();
     loop {
         let config = client::config(pki.ca.cert_pem(), Alpn::H2, ALL, None);
         let exchange = client::post(config, webhook.tls_addr(), "/validate", &body)
@@ -117,7 +122,12 @@ async fn rotate_under_load(watch: bool, poll: Duration) {
     let stop = Arc::new(AtomicBool::new(false));
     let served = Arc::new(AtomicUsize::new(0));
     let addr = webhook.tls_addr();
-    let body = review("CREATE", Some(&example("minimal-performer.yaml")), None).to_string();
+    let body = review(
+        Operation::Create,
+        Some(&example("minimal-performer.yaml")),
+        None,
+    )
+    .to_string();
     let mut clients = Vec::new();
     for worker in 0..2 {
         let (stop, served, body) = (stop.clone(), served.clone(), body.clone());
@@ -352,8 +362,14 @@ async fn ten_rotations_under_http2_load_fail_no_request() {
     // The watch notices promptly; the poll is there as in production.
     let webhook = start(&volume, Duration::from_secs(1), true).await;
     let addr = webhook.tls_addr();
-    let body =
-        Bytes::from(review("CREATE", Some(&example("complex-performer.yaml")), None).to_string());
+    let body = Bytes::from(
+        review(
+            Operation::Create,
+            Some(&example("complex-performer.yaml")),
+            None,
+        )
+        .to_string(),
+    );
     let config = client::config(pki.ca.cert_pem(), Alpn::H2, ALL, None);
 
     let stop = Arc::new(AtomicBool::new(false));

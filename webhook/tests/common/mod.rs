@@ -1,5 +1,5 @@
 //! Helpers shared by the webhook's integration tests: fixtures from the
-//! spec examples, AdmissionReview builders, an in-process router call, test
+//! spec examples wrapped in AdmissionReviews (`hourglass_webhook::review_fixture`), an in-process router call, test
 //! certificates from hourglass-certs and a TLS client that reports what it
 //! negotiated.
 
@@ -13,6 +13,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use base64::Engine;
 use hourglass_certs::{CertificateAuthority, IssuedCert, ServingCertSpec};
+pub use hourglass_shared::Operation;
+use hourglass_webhook::review_fixture::{EXAMPLE_UID, ReviewFixture};
 use hourglass_webhook::{AppState, ExecutorLookup, StaticExecutors, router};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -41,8 +43,6 @@ impl Drop for KillOnDrop {
 }
 
 pub const NAMESPACE: &str = "team-a";
-pub const UID: &str = "705ab4f5-6393-11e8-b7cc-42010a800002";
-
 /// A spec example from `manifests/examples/`, as the JSON the apiserver sends.
 pub fn example(name: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -55,36 +55,15 @@ pub fn example(name: &str) -> Value {
     value
 }
 
-/// An `admission.k8s.io/v1` AdmissionReview as the apiserver builds it.
-pub fn review(operation: &str, object: Option<&Value>, old: Option<&Value>) -> Value {
-    let subject = object.or(old).expect("an object or an old object");
-    let kind = subject["kind"].as_str().unwrap();
-    let plural = match kind {
-        "Performer" => "performers",
-        _ => "hourglassexecutors",
-    };
-    let gvk = json!({"group": "hourglass.eigenlayer.io", "version": "v1alpha1", "kind": kind});
-    let gvr =
-        json!({"group": "hourglass.eigenlayer.io", "version": "v1alpha1", "resource": plural});
-    json!({
-        "apiVersion": "admission.k8s.io/v1",
-        "kind": "AdmissionReview",
-        "request": {
-            "uid": UID,
-            "kind": gvk,
-            "resource": gvr,
-            "requestKind": gvk,
-            "requestResource": gvr,
-            "name": subject["metadata"]["name"],
-            "namespace": NAMESPACE,
-            "operation": operation,
-            "userInfo": {"username": "alice", "groups": ["system:authenticated"]},
-            "object": object.cloned().unwrap_or(Value::Null),
-            "oldObject": old.cloned().unwrap_or(Value::Null),
-            "dryRun": false,
-            "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"}
-        }
-    })
+/// The uid of every review the tests send (unless a case says otherwise).
+pub const UID: &str = EXAMPLE_UID;
+
+/// An `admission.k8s.io/v1` AdmissionReview in [`NAMESPACE`], as the
+/// apiserver builds it.
+pub fn review(operation: Operation, object: Option<&Value>, old: Option<&Value>) -> Value {
+    ReviewFixture::new(operation, object, old)
+        .namespace(NAMESPACE)
+        .to_json()
 }
 
 pub fn state() -> AppState {
@@ -358,14 +337,19 @@ pub mod client {
 
 pub mod session {
     //! One HTTP/2 connection carrying many requests at once, as the
-    //! apiserver keeps one to a webhook: the load of the fault tests.
+    //! apiserver keeps one to a webhook: the load of the fault tests. A
+    //! request can also be held in flight by its sender ([`Session::post_held`]).
 
+    use std::convert::Infallible;
+    use std::future::Future;
     use std::net::SocketAddr;
     use std::sync::Arc;
 
     use axum::http::Request;
-    use http_body_util::{BodyExt, Full};
-    use hyper::body::Bytes;
+    use futures::{StreamExt, stream};
+    use http_body_util::combinators::UnsyncBoxBody;
+    use http_body_util::{BodyExt, Full, StreamBody};
+    use hyper::body::{Bytes, Frame};
     use hyper::client::conn::http2::SendRequest;
     use hyper_util::rt::{TokioExecutor, TokioIo};
     use rustls::pki_types::ServerName;
@@ -375,7 +359,7 @@ pub mod session {
     /// Cheap to clone: clones share the connection, each request is a stream.
     #[derive(Clone)]
     pub struct Session {
-        sender: SendRequest<Full<Bytes>>,
+        sender: SendRequest<UnsyncBoxBody<Bytes, Infallible>>,
         port: u16,
         /// DER of the certificate the server presented at the handshake.
         pub server_cert: Vec<u8>,
@@ -415,11 +399,42 @@ pub mod session {
 
         /// POSTs `body` as JSON on a new stream: the status and the whole body.
         pub async fn post(&self, path: &str, body: Bytes) -> Result<(u16, Vec<u8>), String> {
+            self.send(path, Full::new(body).boxed_unsync()).await
+        }
+
+        /// Like [`post`](Self::post), but only the first half of `body` goes
+        /// out at once; the rest follows when `hold` completes. Until then
+        /// the webhook is reading the body: the review is in flight, held
+        /// by its sender as a slow connection would hold it, for as long as
+        /// the test wants (the binary has no test-only delay).
+        pub async fn post_held(
+            &self,
+            path: &str,
+            body: Bytes,
+            hold: impl Future<Output = ()> + Send + 'static,
+        ) -> Result<(u16, Vec<u8>), String> {
+            let half = body.len() / 2;
+            let (head, tail) = (body.slice(..half), body.slice(half..));
+            let frames = stream::once(async move { Ok::<_, Infallible>(Frame::data(head)) }).chain(
+                stream::once(async move {
+                    hold.await;
+                    Ok(Frame::data(tail))
+                }),
+            );
+            self.send(path, StreamBody::new(frames).boxed_unsync())
+                .await
+        }
+
+        async fn send(
+            &self,
+            path: &str,
+            body: UnsyncBoxBody<Bytes, Infallible>,
+        ) -> Result<(u16, Vec<u8>), String> {
             let request = Request::builder()
                 .method("POST")
                 .uri(format!("https://localhost:{}{path}", self.port))
                 .header("content-type", "application/json")
-                .body(Full::new(body))
+                .body(body)
                 .unwrap();
             let response = self
                 .sender

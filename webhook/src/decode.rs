@@ -1,98 +1,46 @@
-//! From the bytes the apiserver sends to a typed request: content type, JSON,
-//! AdmissionReview envelope, then the request, in that order. Every failure
-//! after the `uid` is known becomes a denial the apiserver can show; before
-//! that, an HTTP 400.
-
-use std::fmt;
+//! From the bytes the apiserver sends to a typed [`ReviewRequest`]: content
+//! type, JSON, AdmissionReview envelope, then the request, in that order.
+//! What cannot be judged comes back as a typed [`Refusal`] saying what is
+//! wrong and whether a `uid` is known to answer to; `response` alone turns
+//! it into HTTP (400) or an AdmissionReview denial (400 or 403).
 
 use hourglass_shared::constants::{API_GROUP, API_VERSION};
 use hourglass_shared::{HourglassObject, ObjectKind, Operation};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::response::{BAD_REQUEST_CODE, DENIED_CODE};
+use crate::request::{ReviewRequest, ReviewVersion, operation_from_name};
 
-/// The AdmissionReview versions we read and answer in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReviewVersion {
-    V1,
-    V1Beta1,
+/// Why a body is not a review the rules can judge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// Nothing names a review to answer: no usable `request.uid`.
+    NoUid { message: String },
+    /// The review names its uid, so it can be answered, but not judged.
+    Unjudgeable(UnjudgeableReview),
 }
 
-impl ReviewVersion {
-    pub fn api_version(self) -> &'static str {
-        match self {
-            ReviewVersion::V1 => "admission.k8s.io/v1",
-            ReviewVersion::V1Beta1 => "admission.k8s.io/v1beta1",
-        }
-    }
-
-    fn from_api_version(text: &str) -> Option<Self> {
-        match text {
-            "admission.k8s.io/v1" => Some(ReviewVersion::V1),
-            "admission.k8s.io/v1beta1" => Some(ReviewVersion::V1Beta1),
-            _ => None,
-        }
-    }
-}
-
-/// One admission request, decoded and typed.
-#[derive(Debug)]
-pub struct ReviewRequest {
+/// A review with a uid that the rules cannot judge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnjudgeableReview {
     pub version: ReviewVersion,
     pub uid: String,
-    pub kind: ObjectKind,
-    pub operation: Operation,
-    pub name: String,
-    pub namespace: String,
-    pub dry_run: bool,
-    /// The object on CREATE and UPDATE; `None` on DELETE and CONNECT.
-    pub object: Option<HourglassObject>,
-    /// The stored object on UPDATE.
-    pub old_object: Option<HourglassObject>,
-    /// Set when the stored object no longer fits our type: the checks that
-    /// compare with it are skipped, and the user is told.
-    pub old_object_problem: Option<String>,
+    pub problem: Problem,
+    pub message: String,
+    /// What could be read, for the metrics and the log.
+    pub kind: Option<ObjectKind>,
+    pub operation: Option<Operation>,
 }
 
-impl ReviewRequest {
-    /// An UPDATE of an object that is being deleted: the only changes left
-    /// are its finalizers going away, and refusing them (say, because the
-    /// stored object predates a rule) would leave it stuck in deletion.
-    pub fn is_finishing_deletion(&self) -> bool {
-        self.operation == Operation::Update
-            && self
-                .object
-                .as_ref()
-                .is_some_and(|object| object.metadata().deletion_timestamp.is_some())
-    }
-}
-
-/// Why a request could not be turned into a [`ReviewRequest`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum DecodeError {
-    /// No `uid` to answer to: HTTP 400 with a JSON error.
-    NoUid { message: String },
-    /// A `uid` is known: answer with a denial.
-    Deny {
-        version: ReviewVersion,
-        uid: String,
-        code: u16,
-        message: String,
-        /// What we could read, for the metrics and the log.
-        kind: Option<ObjectKind>,
-        operation: Option<Operation>,
-    },
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DecodeError::NoUid { message } | DecodeError::Deny { message, .. } => {
-                f.write_str(message)
-            }
-        }
-    }
+/// What is wrong with an unjudgeable review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// The review itself: content type, envelope or request fields. Not
+    /// the user's doing; the apiserver (or whoever sent it) sent it wrong.
+    MalformedReview,
+    /// The user's object: a field of the wrong JSON type. Refused like a
+    /// broken rule, naming the field.
+    ObjectDoesNotFitType,
 }
 
 #[derive(Deserialize)]
@@ -130,7 +78,7 @@ pub fn is_json_content_type(content_type: Option<&str>) -> bool {
 }
 
 /// Decodes a review body. `content_type` is the request's header value.
-pub fn decode(content_type: Option<&str>, body: &[u8]) -> Result<ReviewRequest, DecodeError> {
+pub fn decode(content_type: Option<&str>, body: &[u8]) -> Result<ReviewRequest, Refusal> {
     let json: Result<Value, _> = serde_json::from_slice(body);
     if !is_json_content_type(content_type) {
         let message = format!(
@@ -139,17 +87,17 @@ pub fn decode(content_type: Option<&str>, body: &[u8]) -> Result<ReviewRequest, 
         );
         // Answer the review if the body still names one.
         return Err(match json.ok().as_ref().and_then(envelope_uid) {
-            Some((version, uid)) => deny(version, uid, BAD_REQUEST_CODE, message),
-            None => DecodeError::NoUid { message },
+            Some((version, uid)) => malformed(version, uid, message),
+            None => Refusal::NoUid { message },
         });
     }
-    let mut review = json.map_err(|error| DecodeError::NoUid {
+    let mut review = json.map_err(|error| Refusal::NoUid {
         message: format!("the body is not JSON: {error}"),
     })?;
     if !review.is_object() {
-        return Err(DecodeError::NoUid {
-            message: "the body is not an AdmissionReview: expected a JSON object".to_string(),
-        });
+        return Err(no_uid(
+            "the body is not an AdmissionReview: expected a JSON object",
+        ));
     }
     let request = match review.get("request") {
         Some(request) if request.is_object() => request,
@@ -166,10 +114,9 @@ pub fn decode(content_type: Option<&str>, body: &[u8]) -> Result<ReviewRequest, 
         .and_then(Value::as_str)
         .unwrap_or_default();
     let Some(version) = ReviewVersion::from_api_version(api_version) else {
-        return Err(deny(
+        return Err(malformed(
             ReviewVersion::V1,
             uid,
-            BAD_REQUEST_CODE,
             format!(
                 "apiVersion {api_version:?} is not supported; send admission.k8s.io/v1 (or v1beta1)"
             ),
@@ -180,10 +127,9 @@ pub fn decode(content_type: Option<&str>, body: &[u8]) -> Result<ReviewRequest, 
         .and_then(Value::as_str)
         .unwrap_or_default();
     if envelope_kind != "AdmissionReview" {
-        return Err(deny(
+        return Err(malformed(
             version,
             uid,
-            BAD_REQUEST_CODE,
             format!("kind {envelope_kind:?} is not AdmissionReview"),
         ));
     }
@@ -197,10 +143,9 @@ pub fn decode(content_type: Option<&str>, body: &[u8]) -> Result<ReviewRequest, 
     let fields: RequestFields = match serde_json::from_value(request) {
         Ok(fields) => fields,
         Err(error) => {
-            return Err(deny(
+            return Err(malformed(
                 version,
                 uid,
-                BAD_REQUEST_CODE,
                 format!("request does not fit admission.k8s.io AdmissionRequest: {error}"),
             ));
         }
@@ -208,34 +153,27 @@ pub fn decode(content_type: Option<&str>, body: &[u8]) -> Result<ReviewRequest, 
 
     let kind = match fields.kind.as_ref().map(our_kind) {
         Some(Ok(kind)) => kind,
-        Some(Err(message)) => return Err(deny(version, uid, BAD_REQUEST_CODE, message)),
+        Some(Err(message)) => return Err(malformed(version, uid, message)),
         None => {
-            return Err(deny(
+            return Err(malformed(
                 version,
                 uid,
-                BAD_REQUEST_CODE,
                 "request.kind is missing".to_string(),
             ));
         }
     };
-    let operation = match fields.operation.as_deref() {
-        Some("CREATE") => Operation::Create,
-        Some("UPDATE") => Operation::Update,
-        Some("DELETE") => Operation::Delete,
-        Some("CONNECT") => Operation::Connect,
-        other => {
-            return Err(DecodeError::Deny {
-                version,
-                uid,
-                code: BAD_REQUEST_CODE,
-                message: format!(
-                    "request.operation {:?} is not CREATE, UPDATE, DELETE or CONNECT",
-                    other.unwrap_or_default()
-                ),
-                kind: Some(kind),
-                operation: None,
-            });
-        }
+    let Some(operation) = fields.operation.as_deref().and_then(operation_from_name) else {
+        return Err(Refusal::Unjudgeable(UnjudgeableReview {
+            version,
+            uid,
+            problem: Problem::MalformedReview,
+            message: format!(
+                "request.operation {:?} is not CREATE, UPDATE, DELETE or CONNECT",
+                fields.operation.unwrap_or_default()
+            ),
+            kind: Some(kind),
+            operation: None,
+        }));
     };
 
     let mut decoded = ReviewRequest {
@@ -255,27 +193,28 @@ pub fn decode(content_type: Option<&str>, body: &[u8]) -> Result<ReviewRequest, 
         return Ok(decoded);
     }
 
-    let deny_here = |decoded: &ReviewRequest, code, message| DecodeError::Deny {
-        version,
-        uid: decoded.uid.clone(),
-        code,
-        message,
-        kind: Some(kind),
-        operation: Some(operation),
+    let refuse = |decoded: &ReviewRequest, problem, message| {
+        Refusal::Unjudgeable(UnjudgeableReview {
+            version,
+            uid: decoded.uid.clone(),
+            problem,
+            message,
+            kind: Some(kind),
+            operation: Some(operation),
+        })
     };
     let object = match fields.object {
         Some(object) if object.is_object() => object,
         _ => {
-            return Err(deny_here(
+            return Err(refuse(
                 &decoded,
-                BAD_REQUEST_CODE,
+                Problem::MalformedReview,
                 "request.object is missing or not an object".to_string(),
             ));
         }
     };
     let object = HourglassObject::from_value_as(kind, &object)
-        // A field of the wrong type: the user's object is refused, naming it.
-        .map_err(|error| deny_here(&decoded, DENIED_CODE, error.to_string()))?;
+        .map_err(|error| refuse(&decoded, Problem::ObjectDoesNotFitType, error.to_string()))?;
     if decoded.name.is_empty()
         && let Some(name) = object.name()
     {
@@ -313,21 +252,22 @@ fn our_kind(gvk: &GroupVersionKind) -> Result<ObjectKind, String> {
     })
 }
 
-fn no_uid(message: &str) -> DecodeError {
-    DecodeError::NoUid {
+fn no_uid(message: &str) -> Refusal {
+    Refusal::NoUid {
         message: message.to_string(),
     }
 }
 
-fn deny(version: ReviewVersion, uid: String, code: u16, message: String) -> DecodeError {
-    DecodeError::Deny {
+/// A malformed review whose kind and operation were not read yet.
+fn malformed(version: ReviewVersion, uid: String, message: String) -> Refusal {
+    Refusal::Unjudgeable(UnjudgeableReview {
         version,
         uid,
-        code,
+        problem: Problem::MalformedReview,
         message,
         kind: None,
         operation: None,
-    }
+    })
 }
 
 /// The version and uid of whatever JSON came in, if it names them.
