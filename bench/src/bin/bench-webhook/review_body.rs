@@ -2,7 +2,7 @@
 //! `admission.k8s.io/v1` AdmissionReview, shaped as the apiserver sends it
 //! on a create (the same fields as the webhook tests' `review()`).
 
-use hourglass_e2e::bench::examples::example;
+use hourglass_bench::examples::example;
 use serde_json::{Value, json};
 
 /// The namespace the review names; any will do, the webhook only reports it.
