@@ -94,7 +94,7 @@ pub use kubelet::{
     SimulatedKubelet,
 };
 pub use kubernetes_build::{KubeCommand, ensure_built};
-pub use manifests::{manifest_path, read_manifest};
+pub use manifests::{example_path, example_text, manifest_path, read_manifest};
 pub use namespace::{TEMPORARY_LABEL, TestNamespace, with_temp_ns};
 pub use operator::documented_performer::DocumentedPerformer;
 pub use operator::go_quantity::GoQuantity;

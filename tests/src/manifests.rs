@@ -1,6 +1,7 @@
-//! The workspace's YAML manifests (`manifests/`) read as JSON: the webhook
-//! configurations the harness registers, and the CRDs and examples the
-//! benchmarks derive their objects from.
+//! The workspace's YAML manifests (`manifests/`): read as JSON (the webhook
+//! configurations the harness registers, the CRDs and examples the
+//! benchmarks derive their objects from), and the spec's examples as text,
+//! the way a test hands them to kubectl.
 
 use std::path::PathBuf;
 
@@ -25,6 +26,18 @@ pub fn read_manifest(relative: &str) -> Result<Value, HarnessError> {
     })
 }
 
+/// `manifests/examples/<file>`.
+pub fn example_path(file: &str) -> PathBuf {
+    manifest_path("manifests/examples").join(file)
+}
+
+/// The text of `manifests/examples/<file>`. A test helper: panics naming
+/// the file if it cannot be read.
+pub fn example_text(file: &str) -> String {
+    let path = example_path(file);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,6 +46,7 @@ mod tests {
     fn reads_an_example_and_names_a_missing_file() {
         let performer = read_manifest("manifests/examples/minimal-performer.yaml").unwrap();
         assert_eq!(performer["kind"], "Performer");
+        assert!(example_text("minimal-performer.yaml").contains("kind: Performer"));
         let missing = read_manifest("manifests/examples/missing.yaml").unwrap_err();
         assert!(missing.to_string().contains("missing.yaml"), "{missing}");
     }
