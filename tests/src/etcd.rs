@@ -7,8 +7,6 @@
 //! of this kind with nothing beyond the image, and `.ci/run` needs no step of
 //! its own; anywhere else it fails with one line saying how to install it.
 
-use std::io::{Read as _, Write as _};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,6 +14,7 @@ use std::time::{Duration, Instant};
 use crate::cache;
 use crate::debian_package::DebianPackage;
 use crate::error::{HarnessError, log_tail, one_line};
+use crate::plain_http::plain_http_get_within;
 use crate::process::ChildProcess;
 
 /// Where Debian's `etcd-server` puts the binary, for when /usr/bin is not on
@@ -148,16 +147,10 @@ pub fn wait_healthy(
     }
 }
 
-/// One plain-HTTP `GET /health` on loopback.
-fn health(port: u16) -> std::io::Result<bool> {
-    let timeout = Some(Duration::from_secs(1));
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(timeout)?;
-    stream.set_write_timeout(timeout)?;
-    stream.write_all(b"GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    Ok(response.starts_with("HTTP/1.") && response.contains("\"health\":\"true\""))
+/// One `GET /health`: whether etcd answered and says it is healthy.
+fn health(port: u16) -> Result<bool, HarnessError> {
+    let (status, body) = plain_http_get_within(port, "/health", Duration::from_secs(1))?;
+    Ok(status != 0 && body.contains("\"health\":\"true\""))
 }
 
 #[cfg(test)]

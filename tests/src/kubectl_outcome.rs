@@ -1,5 +1,7 @@
 //! Running kubectl (or the plugin through it) when a test wants to see a
-//! refusal: the exit status with both streams, instead of an error.
+//! refusal: the exit status with both streams, instead of an error, and the
+//! assertions the suites make on it (accepted, refused naming something, a
+//! warning on the way).
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -65,5 +67,57 @@ impl Outcome {
             self.stdout, self.stderr
         );
         self
+    }
+
+    /// Panics with both streams unless the command failed and its stderr
+    /// contains `needle`: a refusal, and the reason it must give.
+    #[track_caller]
+    pub fn assert_failure_containing(&self, needle: &str) -> &Self {
+        self.assert_failure().assert_stderr_contains(needle)
+    }
+
+    /// Panics with both streams unless stderr contains `needle`, whether
+    /// the command succeeded (a warning) or not (a refusal's reason).
+    #[track_caller]
+    pub fn assert_stderr_contains(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr does not contain {needle:?} ({:?}):\nstdout: {}\nstderr: {}",
+            self.code,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shell(script: &str) -> Outcome {
+        let mut command = Command::new("sh");
+        command.args(["-c", script]);
+        Outcome::of(command, None)
+    }
+
+    #[test]
+    fn a_refusal_is_checked_for_its_reason() {
+        let refused = shell("echo 'denied the request: spec.image' >&2; exit 1");
+        refused.assert_failure_containing("spec.image");
+        let wrong_reason = std::panic::catch_unwind(|| {
+            refused.assert_failure_containing("spec.avsAddress");
+        });
+        assert!(wrong_reason.is_err());
+        let accepted = shell("echo 'Warning: spec.image' >&2");
+        accepted
+            .assert_success()
+            .assert_stderr_contains("Warning: spec.image");
+        assert!(
+            std::panic::catch_unwind(|| {
+                accepted.assert_failure_containing("Warning");
+            })
+            .is_err()
+        );
     }
 }

@@ -1,13 +1,18 @@
-//! A real control plane for end-to-end tests: etcd and kube-apiserver on
-//! loopback, an admin kubeconfig, kubectl, and a namespace per test.
+//! A real control plane for end-to-end tests, offered as a library the way
+//! envtest is: etcd and kube-apiserver on loopback, an admin kubeconfig,
+//! kubectl, our CRDs and webhook installed once per test binary, a namespace
+//! per test, and assertions on what kubectl said.
 //!
 //! ```no_run
-//! use hourglass_e2e::{ControlPlane, with_temp_ns};
+//! use hourglass_e2e::{ControlPlane, TestNamespace, with_temp_ns};
 //!
 //! # async fn example() {
-//! let control_plane = ControlPlane::shared();
-//! let ready = control_plane.run_kubectl(&["get", "--raw", "/readyz"], None).unwrap();
-//! assert_eq!(ready, "ok");
+//! // The shared control plane, with our CRDs and our webhook registered.
+//! let control_plane = ControlPlane::with_webhook();
+//! let namespace = TestNamespace::create(control_plane).unwrap();
+//! control_plane
+//!     .kubectl_outcome(&["create", "-n", namespace.name(), "-f", "-"], Some("..."))
+//!     .assert_failure_containing("denied the request");
 //! with_temp_ns(|client, namespace| async move {
 //!     // create objects in `namespace` with `client`
 //! })
@@ -26,9 +31,30 @@
 //! outside the repository; etcd is Debian's `etcd-server`, installed on
 //! first use when running as root. Anything that cannot be had fails with one
 //! line saying how to fix it; nothing is skipped.
+//!
+//! Where things are:
+//! - `control_plane/`: [`ControlPlane`]: starting one, the shared one and its
+//!   fixtures ([`ControlPlane::with_crds`], [`ControlPlane::with_webhook`]),
+//!   kubectl aimed at it
+//! - `etcd.rs`, `etcd_build.rs`, `apiserver.rs`, `kubernetes_build.rs`,
+//!   `kubectl.rs`, `cache.rs`: finding, installing or building the binaries
+//! - `pki.rs`, `kubeconfig.rs`, `client.rs`: credentials and kube clients
+//! - `process.rs`, `ports.rs`, `plain_http.rs`: children that cannot outlive
+//!   the binary, free ports, the one plain HTTP GET (probes, metrics)
+//! - `crds.rs`, `webhook_server.rs`, `cluster_objects.rs`: what goes onto a
+//!   control plane (our CRDs, our webhook binary, objects a test assumes);
+//!   `manifests.rs` reads `manifests/`
+//! - `namespace.rs`: a namespace per test ([`TestNamespace`], [`with_temp_ns`])
+//! - `kubectl_outcome.rs`, `plugin.rs`: running kubectl and our plugin to an
+//!   [`Outcome`], and asserting on it
+//! - `workspace_binary.rs`: building this workspace's binaries for the suites
+//! - `operator/`, `kubelet/`: the stand-ins
+//! - `bin/demo.rs`: the README's first command
+//!
+//! The benchmarks build on this crate from their own, `hourglass-bench`
+//! (`bench/`).
 
 mod apiserver;
-pub mod bench;
 pub mod cache;
 mod client;
 mod cluster_objects;
@@ -44,9 +70,11 @@ mod kubectl;
 mod kubectl_outcome;
 mod kubelet;
 mod kubernetes_build;
+mod manifests;
 mod namespace;
 mod operator;
 mod pki;
+mod plain_http;
 mod plugin;
 mod ports;
 mod process;
@@ -70,6 +98,7 @@ pub use kubelet::{
     SimulatedKubelet,
 };
 pub use kubernetes_build::{KubeCommand, ensure_built};
+pub use manifests::{example_path, example_text, manifest_path, read_manifest};
 pub use namespace::{TEMPORARY_LABEL, TestNamespace, with_temp_ns};
 pub use operator::documented_performer::DocumentedPerformer;
 pub use operator::go_quantity::GoQuantity;
@@ -87,11 +116,12 @@ pub use operator::{
     UPSTREAM_DEFAULT_GRPC_PORT, UPSTREAM_FIELD_MANAGER, UPSTREAM_OPERATOR_BINARY_ENV,
     UpstreamOperator,
 };
+pub use plain_http::plain_http_get;
 pub use plugin::Plugin;
 pub use ports::free_loopback_ports;
 pub use process::ChildProcess;
 pub use skopeo::find_or_install_skopeo;
-pub use webhook_server::{ServingPair, WebhookServer, plain_http_get};
+pub use webhook_server::{ServingPair, WebhookServer};
 pub use workspace_binary::{BuildProfile, workspace_binary, workspace_binary_with, workspace_root};
 
 /// The pinned Kubernetes release: inside k8s-openapi 0.29's supported range

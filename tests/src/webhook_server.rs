@@ -3,8 +3,7 @@
 //! configurations of `manifests/webhook/` with their `clientConfig` rewritten
 //! to `url: https://127.0.0.1:<port>/...` plus the CA bundle.
 
-use std::io::{Read as _, Write as _};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -15,9 +14,11 @@ use tempfile::TempDir;
 
 use crate::control_plane::ControlPlane;
 use crate::error::{HarnessError, log_tail};
+use crate::manifests::{manifest_path, read_manifest};
+use crate::plain_http::plain_http_get;
 use crate::ports::free_loopback_ports;
 use crate::process::ChildProcess;
-use crate::workspace_binary::{BuildProfile, workspace_binary_with, workspace_root};
+use crate::workspace_binary::{BuildProfile, workspace_binary_with};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 const CERT_VALIDITY: Duration = Duration::from_secs(24 * 3600);
@@ -175,20 +176,14 @@ impl WebhookServer {
     }
 
     fn local_configuration(&self, file: &str) -> Result<serde_json::Value, HarnessError> {
-        let path = workspace_root().join("manifests/webhook").join(file);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| HarnessError::io(format!("read {}", path.display()), e))?;
-        let mut configuration: serde_json::Value =
-            serde_yaml_ng::from_str(&text).map_err(|e| HarnessError::Manifest {
-                path: path.clone(),
-                detail: e.to_string(),
-            })?;
+        let relative = format!("manifests/webhook/{file}");
+        let mut configuration = read_manifest(&relative)?;
         let ca_bundle = base64::engine::general_purpose::STANDARD.encode(&self.ca_pem);
         let webhooks = configuration
             .get_mut("webhooks")
             .and_then(serde_json::Value::as_array_mut)
             .ok_or_else(|| HarnessError::Manifest {
-                path: path.clone(),
+                path: manifest_path(&relative),
                 detail: "no webhooks list".into(),
             })?;
         for webhook in webhooks {
@@ -266,27 +261,4 @@ impl Drop for WebhookServer {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-/// A minimal HTTP/1.0 GET on a plain loopback port (probes, metrics):
-/// status and body.
-pub fn plain_http_get(port: u16, path: &str) -> Result<(u16, String), HarnessError> {
-    let io = |e| HarnessError::io(format!("GET http://127.0.0.1:{port}{path}"), e);
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(io)?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .map_err(io)?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").map_err(io)?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).map_err(io)?;
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_string())
-        .unwrap_or_default();
-    Ok((status, body))
 }

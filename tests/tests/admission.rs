@@ -1,49 +1,22 @@
 //! The webhook through a real apiserver: its answers are accepted, its
 //! patches applied, its denials and warnings shown by kubectl.
 
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use hourglass_e2e::{
-    ControlPlane, Outcome, TestNamespace, WebhookServer, install_crds, workspace_root,
-};
+use hourglass_e2e::{ControlPlane, Outcome, TestNamespace, example_text};
 use serde_json::{Value, json};
 
-/// The control plane with CRDs and our webhook registered, once per test binary.
-/// The webhook process lives until the test binary exits.
-fn control_plane() -> &'static ControlPlane {
-    static WEBHOOK: OnceLock<WebhookServer> = OnceLock::new();
-    let control_plane = ControlPlane::shared();
-    WEBHOOK.get_or_init(|| {
-        install_crds(control_plane).unwrap();
-        let webhook = WebhookServer::start(control_plane).unwrap();
-        webhook.register(control_plane).unwrap();
-        webhook
-    });
-    control_plane
-}
-
-fn example(name: &str) -> String {
-    let path = workspace_root().join("manifests/examples").join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
 fn example_json(name: &str) -> Value {
-    serde_yaml_ng::from_str(&example(name)).unwrap()
-}
-
-fn kubectl(args: &[&str], stdin: Option<&str>) -> Outcome {
-    let mut command = control_plane().kubectl();
-    command.args(args);
-    Outcome::of(command, stdin)
+    serde_yaml_ng::from_str(&example_text(name)).unwrap()
 }
 
 fn apply(namespace: &str, manifest: &str) -> Outcome {
-    kubectl(&["apply", "-n", namespace, "-f", "-"], Some(manifest))
+    ControlPlane::with_webhook()
+        .kubectl_outcome(&["apply", "-n", namespace, "-f", "-"], Some(manifest))
 }
 
 fn get(namespace: &str, resource: &str, name: &str) -> Value {
-    let outcome = kubectl(
+    let outcome = ControlPlane::with_webhook().kubectl_outcome(
         &["get", "-n", namespace, resource, name, "-o", "json"],
         None,
     );
@@ -69,10 +42,10 @@ fn with(mut value: Value, pointer: &str, new: Value) -> String {
 
 #[test]
 fn spec_examples_are_admitted_with_defaults() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let namespace = TestNamespace::create(ControlPlane::with_webhook()).unwrap();
     let ns = namespace.name();
-    apply(ns, &example("minimal-executor.yaml")).assert_success();
-    apply(ns, &example("minimal-performer.yaml")).assert_success();
+    apply(ns, &example_text("minimal-executor.yaml")).assert_success();
+    apply(ns, &example_text("minimal-performer.yaml")).assert_success();
 
     let executor = get(ns, "hourglassexecutor", "minimal-executor");
     assert_eq!(executor["spec"]["replicas"], json!(1));
@@ -93,9 +66,9 @@ fn spec_examples_are_admitted_with_defaults() {
 
 #[test]
 fn the_complex_performer_gets_hardware_scheduling() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let namespace = TestNamespace::create(ControlPlane::with_webhook()).unwrap();
     let ns = namespace.name();
-    apply(ns, &example("complex-performer.yaml")).assert_success();
+    apply(ns, &example_text("complex-performer.yaml")).assert_success();
     let spec = get(ns, "performer", "complex-performer")["spec"].clone();
     // A typed GPU, under the resource name the operator requests for it.
     assert_eq!(
@@ -138,7 +111,7 @@ fn the_complex_performer_gets_hardware_scheduling() {
 
 #[test]
 fn each_documented_rule_is_refused_naming_the_field() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let namespace = TestNamespace::create(ControlPlane::with_webhook()).unwrap();
     let ns = namespace.name();
     let performer = example_json("complex-performer.yaml");
     let executor = example_json("main-executor.yaml");
@@ -229,7 +202,7 @@ fn each_documented_rule_is_refused_naming_the_field() {
 
 #[test]
 fn several_violations_come_back_in_one_message() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let namespace = TestNamespace::create(ControlPlane::with_webhook()).unwrap();
     let mut performer = example_json("complex-performer.yaml");
     performer["spec"]["avsAddress"] = json!("0x1234");
     performer["spec"]["config"]["grpcPort"] = json!(0);
@@ -260,10 +233,11 @@ fn several_violations_come_back_in_one_message() {
 
 #[test]
 fn changing_the_avs_address_is_refused() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let control_plane = ControlPlane::with_webhook();
+    let namespace = TestNamespace::create(control_plane).unwrap();
     let ns = namespace.name();
-    apply(ns, &example("complex-performer.yaml")).assert_success();
-    let outcome = kubectl(
+    apply(ns, &example_text("complex-performer.yaml")).assert_success();
+    let outcome = control_plane.kubectl_outcome(
         &[
             "patch",
             "-n",
@@ -276,40 +250,34 @@ fn changing_the_avs_address_is_refused() {
         ],
         None,
     );
-    outcome.assert_failure();
-    assert!(
-        outcome.stderr.contains("spec.avsAddress: cannot change"),
-        "{}",
-        outcome.stderr
-    );
-    assert!(
-        outcome.stderr.contains("create a new performer"),
-        "{}",
-        outcome.stderr
-    );
+    outcome
+        .assert_failure_containing("spec.avsAddress: cannot change")
+        .assert_stderr_contains("create a new performer");
     // An upgrade of the image is an ordinary update.
-    kubectl(
-        &[
-            "patch",
-            "-n",
-            ns,
-            "performer",
-            "complex-performer",
-            "--type=merge",
-            "-p",
-            r#"{"spec":{"image":"myavs/performer:v2.1.0","version":"v2.1.0"}}"#,
-        ],
-        None,
-    )
-    .assert_success();
+    control_plane
+        .kubectl_outcome(
+            &[
+                "patch",
+                "-n",
+                ns,
+                "performer",
+                "complex-performer",
+                "--type=merge",
+                "-p",
+                r#"{"spec":{"image":"myavs/performer:v2.1.0","version":"v2.1.0"}}"#,
+            ],
+            None,
+        )
+        .assert_success();
 }
 
 #[test]
 fn status_writes_are_not_sent_to_the_webhook() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let control_plane = ControlPlane::with_webhook();
+    let namespace = TestNamespace::create(control_plane).unwrap();
     let ns = namespace.name();
-    apply(ns, &example("complex-performer.yaml")).assert_success();
-    kubectl(
+    apply(ns, &example_text("complex-performer.yaml")).assert_success();
+    control_plane.kubectl_outcome(
         &["patch", "-n", ns, "performer", "complex-performer", "--subresource=status", "--type=merge", "-p",
           r#"{"status":{"phase":"Running","ready":true,"grpcEndpoint":"performer-complex-performer.ns.svc:9090"}}"#],
         None,
@@ -321,9 +289,10 @@ fn status_writes_are_not_sent_to_the_webhook() {
 
 #[test]
 fn server_dry_run_runs_admission_without_storing() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let control_plane = ControlPlane::with_webhook();
+    let namespace = TestNamespace::create(control_plane).unwrap();
     let ns = namespace.name();
-    let outcome = kubectl(
+    let outcome = control_plane.kubectl_outcome(
         &[
             "create",
             "-n",
@@ -334,7 +303,7 @@ fn server_dry_run_runs_admission_without_storing() {
             "-f",
             "-",
         ],
-        Some(&example("complex-performer.yaml")),
+        Some(&example_text("complex-performer.yaml")),
     );
     outcome.assert_success();
     let dry: Value = serde_json::from_str(&outcome.stdout).unwrap();
@@ -343,11 +312,11 @@ fn server_dry_run_runs_admission_without_storing() {
         json!("2"),
         "mutated in the dry run"
     );
-    let stored = kubectl(&["get", "-n", ns, "performer", "complex-performer"], None);
-    stored.assert_failure();
-    assert!(stored.stderr.contains("NotFound"), "{}", stored.stderr);
+    let stored =
+        control_plane.kubectl_outcome(&["get", "-n", ns, "performer", "complex-performer"], None);
+    stored.assert_failure_containing("NotFound");
 
-    let refused = kubectl(
+    let refused = control_plane.kubectl_outcome(
         &["create", "-n", ns, "--dry-run=server", "-f", "-"],
         Some(&with(
             example_json("complex-performer.yaml"),
@@ -355,60 +324,49 @@ fn server_dry_run_runs_admission_without_storing() {
             json!("0x1"),
         )),
     );
-    refused.assert_failure();
-    assert!(
-        refused.stderr.contains("spec.avsAddress"),
-        "{}",
-        refused.stderr
-    );
+    refused.assert_failure_containing("spec.avsAddress");
 }
 
 #[test]
 fn server_side_apply_goes_through_admission() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let control_plane = ControlPlane::with_webhook();
+    let namespace = TestNamespace::create(control_plane).unwrap();
     let ns = namespace.name();
-    kubectl(
-        &["apply", "--server-side", "-n", ns, "-f", "-"],
-        Some(&example("complex-performer.yaml")),
-    )
-    .assert_success();
+    control_plane
+        .kubectl_outcome(
+            &["apply", "--server-side", "-n", ns, "-f", "-"],
+            Some(&example_text("complex-performer.yaml")),
+        )
+        .assert_success();
     let performer = get(ns, "performer", "complex-performer");
     assert_eq!(
         performer["spec"]["resources"]["requests"]["nvidia.com/nvidia-a100"],
         json!("2")
     );
     // Re-applying the same manifest is a no-op, not a fight over fields.
-    kubectl(
-        &["apply", "--server-side", "-n", ns, "-f", "-"],
-        Some(&example("complex-performer.yaml")),
-    )
-    .assert_success();
+    control_plane
+        .kubectl_outcome(
+            &["apply", "--server-side", "-n", ns, "-f", "-"],
+            Some(&example_text("complex-performer.yaml")),
+        )
+        .assert_success();
 }
 
 #[test]
 fn warnings_reach_kubectl() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
-    let outcome = apply(namespace.name(), &example("minimal-executor.yaml"));
-    outcome.assert_success();
-    assert!(
-        outcome
-            .stderr
-            .contains("Warning: spec.image: \"hourglass/executor:latest\" uses :latest"),
-        "{}",
-        outcome.stderr
-    );
-    assert!(
-        outcome.stderr.contains("Warning: spec.config.operatorKeys"),
-        "{}",
-        outcome.stderr
-    );
+    let namespace = TestNamespace::create(ControlPlane::with_webhook()).unwrap();
+    let outcome = apply(namespace.name(), &example_text("minimal-executor.yaml"));
+    outcome
+        .assert_success()
+        .assert_stderr_contains("Warning: spec.image: \"hourglass/executor:latest\" uses :latest")
+        .assert_stderr_contains("Warning: spec.config.operatorKeys");
 }
 
 #[test]
 fn a_performer_inherits_its_executors_default_scheduling() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let namespace = TestNamespace::create(ControlPlane::with_webhook()).unwrap();
     let ns = namespace.name();
-    apply(ns, &example("main-executor.yaml")).assert_success();
+    apply(ns, &example_text("main-executor.yaml")).assert_success();
     // The webhook reads executors from a watch-fed cache, so the new one shows
     // up there a moment later; try fresh performers until it has.
     let began = Instant::now();
@@ -437,17 +395,10 @@ fn a_performer_inherits_its_executors_default_scheduling() {
 
 #[test]
 fn a_missing_executor_is_a_warning() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
-    let outcome = apply(namespace.name(), &example("complex-performer.yaml"));
-    outcome.assert_success();
-    assert!(
-        outcome.stderr.contains("Warning: spec.executorRef"),
-        "{}",
-        outcome.stderr
-    );
-    assert!(
-        outcome.stderr.contains("main-executor"),
-        "{}",
-        outcome.stderr
-    );
+    let namespace = TestNamespace::create(ControlPlane::with_webhook()).unwrap();
+    let outcome = apply(namespace.name(), &example_text("complex-performer.yaml"));
+    outcome
+        .assert_success()
+        .assert_stderr_contains("Warning: spec.executorRef")
+        .assert_stderr_contains("main-executor");
 }

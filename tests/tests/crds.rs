@@ -2,22 +2,11 @@
 //! schemas accepted, names, printer columns and the category, and the schema
 //! constraints as defence in depth.
 
-use hourglass_e2e::{ControlPlane, Outcome, TestNamespace, install_crds, workspace_root};
-
-fn control_plane() -> &'static ControlPlane {
-    let control_plane = ControlPlane::shared();
-    install_crds(control_plane).unwrap();
-    control_plane
-}
-
-fn example(name: &str) -> String {
-    let path = workspace_root().join("manifests/examples").join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use hourglass_e2e::{ControlPlane, TestNamespace, example_text};
 
 #[test]
 fn both_crds_are_established_and_served() {
-    let control_plane = control_plane();
+    let control_plane = ControlPlane::with_crds();
     let resources = control_plane
         .run_kubectl(
             &[
@@ -45,13 +34,13 @@ fn both_crds_are_established_and_served() {
 
 #[test]
 fn kubectl_get_shows_the_printer_columns() {
-    let control_plane = control_plane();
+    let control_plane = ControlPlane::with_crds();
     let namespace = TestNamespace::create(control_plane).unwrap();
     let ns = namespace.name();
     control_plane
         .run_kubectl(
             &["apply", "-n", ns, "-f", "-"],
-            Some(example("complex-performer.yaml").as_bytes()),
+            Some(example_text("complex-performer.yaml").as_bytes()),
         )
         .unwrap();
     let table = control_plane
@@ -73,7 +62,7 @@ fn kubectl_get_shows_the_printer_columns() {
     control_plane
         .run_kubectl(
             &["apply", "-n", ns, "-f", "-"],
-            Some(example("main-executor.yaml").as_bytes()),
+            Some(example_text("main-executor.yaml").as_bytes()),
         )
         .unwrap();
     let table = control_plane
@@ -89,14 +78,14 @@ fn kubectl_get_shows_the_printer_columns() {
 
 #[test]
 fn kubectl_get_hourglass_lists_both_kinds() {
-    let control_plane = control_plane();
+    let control_plane = ControlPlane::with_crds();
     let namespace = TestNamespace::create(control_plane).unwrap();
     let ns = namespace.name();
     for file in ["main-executor.yaml", "minimal-performer.yaml"] {
         control_plane
             .run_kubectl(
                 &["apply", "-n", ns, "-f", "-"],
-                Some(example(file).as_bytes()),
+                Some(example_text(file).as_bytes()),
             )
             .unwrap();
     }
@@ -116,36 +105,26 @@ fn kubectl_get_hourglass_lists_both_kinds() {
 
 #[test]
 fn the_schema_refuses_what_it_can_express_without_the_webhook() {
-    let control_plane = control_plane();
+    let control_plane = ControlPlane::with_crds();
     let namespace = TestNamespace::create(control_plane).unwrap();
-    let bad = example("complex-performer.yaml")
+    let bad = example_text("complex-performer.yaml")
         .replace("grpcPort: 9090", "grpcPort: 0")
         .replace("0x1234567890abcdef1234567890abcdef12345678", "0x1234");
-    let mut kubectl = control_plane.kubectl();
-    kubectl.args(["apply", "-n", namespace.name(), "-f", "-"]);
-    let outcome = Outcome::of(kubectl, Some(&bad));
-    outcome.assert_failure();
-    assert!(
-        outcome.stderr.contains("spec.config.grpcPort"),
-        "{}",
-        outcome.stderr
-    );
-    assert!(
-        outcome.stderr.contains("spec.avsAddress"),
-        "{}",
-        outcome.stderr
-    );
+    control_plane
+        .kubectl_outcome(&["apply", "-n", namespace.name(), "-f", "-"], Some(&bad))
+        .assert_failure_containing("spec.config.grpcPort")
+        .assert_stderr_contains("spec.avsAddress");
 }
 
 #[test]
 fn the_scale_subresource_reads_and_writes_replicas() {
-    let control_plane = control_plane();
+    let control_plane = ControlPlane::with_crds();
     let namespace = TestNamespace::create(control_plane).unwrap();
     let ns = namespace.name();
     control_plane
         .run_kubectl(
             &["apply", "-n", ns, "-f", "-"],
-            Some(example("main-executor.yaml").as_bytes()),
+            Some(example_text("main-executor.yaml").as_bytes()),
         )
         .unwrap();
     control_plane

@@ -4,10 +4,8 @@
 //! webhook and `-o yaml`, and the apiserver's warnings shown as kubectl
 //! shows them.
 
-use std::sync::OnceLock;
-
 use hourglass_e2e::{
-    ControlPlane, Plugin, TestNamespace, WebhookServer, install_crds, workspace_root,
+    ControlPlane, Plugin, TestNamespace, example_path, example_text, workspace_root,
 };
 use serde_json::Value;
 
@@ -15,27 +13,13 @@ const AVS_ADDRESS: &str = "0x1234567890abcdef1234567890abcdef12345678";
 const MAILBOX: &str = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const ECDSA_KEY: &str = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
 
-/// The control plane with CRDs and our webhook registered, once per test
-/// binary; the webhook lives until the binary exits.
-fn control_plane() -> &'static ControlPlane {
-    static WEBHOOK: OnceLock<WebhookServer> = OnceLock::new();
-    let control_plane = ControlPlane::shared();
-    WEBHOOK.get_or_init(|| {
-        install_crds(control_plane).unwrap();
-        let webhook = WebhookServer::start(control_plane).unwrap();
-        webhook.register(control_plane).unwrap();
-        webhook
-    });
-    control_plane
-}
-
 fn plugin() -> Plugin {
-    Plugin::for_control_plane(control_plane()).unwrap()
+    Plugin::for_control_plane(ControlPlane::with_webhook()).unwrap()
 }
 
 /// An object as stored, from kubectl.
 fn get(namespace: &str, resource: &str, name: &str) -> Value {
-    let text = control_plane()
+    let text = ControlPlane::with_webhook()
         .run_kubectl(
             &["get", resource, name, "-n", namespace, "-o", "json"],
             None,
@@ -45,7 +29,7 @@ fn get(namespace: &str, resource: &str, name: &str) -> Value {
 }
 
 fn names_in(namespace: &str) -> String {
-    control_plane()
+    ControlPlane::with_webhook()
         .run_kubectl(
             &[
                 "get",
@@ -60,18 +44,6 @@ fn names_in(namespace: &str) -> String {
         .unwrap()
 }
 
-fn example_path(name: &str) -> String {
-    workspace_root()
-        .join("manifests/examples")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn example(name: &str) -> String {
-    std::fs::read_to_string(example_path(name)).unwrap()
-}
-
 fn chart_fixture(name: &str) -> String {
     workspace_root()
         .join("kubectl-hourglass/tests/fixtures/chart")
@@ -82,7 +54,8 @@ fn chart_fixture(name: &str) -> String {
 
 #[test]
 fn performer_from_flags_is_admitted_and_defaulted() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let control_plane = ControlPlane::with_webhook();
+    let namespace = TestNamespace::create(control_plane).unwrap();
     let ns = namespace.name();
     let created = plugin().run(
         &[
@@ -126,7 +99,7 @@ fn performer_from_flags_is_admitted_and_defaulted() {
         spec["scheduling"]["affinity"]["nodeAffinity"].is_object(),
         "no GPU node affinity: {spec}"
     );
-    let managers = control_plane()
+    let managers = control_plane
         .run_kubectl(
             &[
                 "get",
@@ -146,7 +119,7 @@ fn performer_from_flags_is_admitted_and_defaulted() {
 
 #[test]
 fn executor_from_flags_shows_the_webhooks_warnings() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let namespace = TestNamespace::create(ControlPlane::with_webhook()).unwrap();
     let ns = namespace.name();
     let chain = format!("name=ethereum,rpc=https://eth.example.com,mailbox={MAILBOX}");
     let created = plugin().run(
@@ -200,7 +173,7 @@ fn executor_from_flags_shows_the_webhooks_warnings() {
 
 #[test]
 fn several_documents_from_a_file_and_from_stdin() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let namespace = TestNamespace::create(ControlPlane::with_webhook()).unwrap();
     let ns = namespace.name();
 
     // One file, two documents: the performer first, yet the executor it
@@ -211,8 +184,8 @@ fn several_documents_from_a_file_and_from_stdin() {
         &file,
         format!(
             "{}\n---\n{}",
-            example("complex-performer.yaml"),
-            example("main-executor.yaml")
+            example_text("complex-performer.yaml"),
+            example_text("main-executor.yaml")
         ),
     )
     .unwrap();
@@ -228,8 +201,11 @@ fn several_documents_from_a_file_and_from_stdin() {
     );
 
     // Standard input, as JSON and YAML documents, with -o name.
-    let executor: Value = serde_yaml_ng::from_str(&example("minimal-executor.yaml")).unwrap();
-    let stdin = format!("{executor}\n---\n{}", example("minimal-performer.yaml"));
+    let executor: Value = serde_yaml_ng::from_str(&example_text("minimal-executor.yaml")).unwrap();
+    let stdin = format!(
+        "{executor}\n---\n{}",
+        example_text("minimal-performer.yaml")
+    );
     let from_stdin = plugin().run(&["create", "-n", ns, "-f", "-", "-o", "name"], Some(&stdin));
     from_stdin.assert_success();
     assert_eq!(
@@ -267,7 +243,7 @@ fn several_documents_from_a_file_and_from_stdin() {
             "-n",
             ns,
             "-f",
-            &example_path("minimal-performer.yaml"),
+            &example_path("minimal-performer.yaml").display().to_string(),
         ],
         None,
     );
@@ -281,9 +257,9 @@ fn several_documents_from_a_file_and_from_stdin() {
 
 #[test]
 fn unknown_fields_are_dropped_with_a_warning() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let namespace = TestNamespace::create(ControlPlane::with_webhook()).unwrap();
     let ns = namespace.name();
-    let performer = example("minimal-performer.yaml").replace(
+    let performer = example_text("minimal-performer.yaml").replace(
         "  image: \"myavs/performer:latest\"",
         "  image: \"myavs/performer:v1.0.0\"\n  replicaz: 3",
     );
@@ -306,7 +282,7 @@ fn unknown_fields_are_dropped_with_a_warning() {
 
 #[test]
 fn chart_values_make_an_executor_and_its_performers() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let namespace = TestNamespace::create(ControlPlane::with_webhook()).unwrap();
     let ns = namespace.name();
     let created = plugin().run(
         &[
@@ -321,18 +297,13 @@ fn chart_values_make_an_executor_and_its_performers() {
         ],
         None,
     );
-    created.assert_success();
+    created
+        .assert_success()
+        .assert_stderr_contains("note: skipped chains.sepolia: enabled is false");
     assert_eq!(
         created.stdout,
         "hourglassexecutor.hourglass.eigenlayer.io/multi-executor created\n\
          performer.hourglass.eigenlayer.io/my-avs created\n"
-    );
-    assert!(
-        created
-            .stderr
-            .contains("note: skipped chains.sepolia: enabled is false"),
-        "{}",
-        created.stderr
     );
 
     let executor = get(ns, "hourglassexecutor", "multi-executor");
@@ -369,7 +340,7 @@ fn chart_values_make_an_executor_and_its_performers() {
 
 #[test]
 fn server_dry_run_goes_through_the_webhook_and_stores_nothing() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let namespace = TestNamespace::create(ControlPlane::with_webhook()).unwrap();
     let ns = namespace.name();
     let performer = [
         "create",
@@ -445,7 +416,7 @@ fn server_dry_run_goes_through_the_webhook_and_stores_nothing() {
 
 #[test]
 fn output_yaml_prints_what_was_stored() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let namespace = TestNamespace::create(ControlPlane::with_webhook()).unwrap();
     let ns = namespace.name();
     let created = plugin().run(
         &[
@@ -453,7 +424,7 @@ fn output_yaml_prints_what_was_stored() {
             "-n",
             ns,
             "-f",
-            &example_path("complex-performer.yaml"),
+            &example_path("complex-performer.yaml").display().to_string(),
             "-o",
             "yaml",
         ],
@@ -475,7 +446,8 @@ fn output_yaml_prints_what_was_stored() {
 /// `validate --check-references`, and in `doctor`'s last check.
 #[test]
 fn secrets_and_config_maps_a_performer_names_are_checked_with_the_users_rights() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let control_plane = ControlPlane::with_webhook();
+    let namespace = TestNamespace::create(control_plane).unwrap();
     let ns = namespace.name();
     let performer = format!(
         "apiVersion: hourglass.eigenlayer.io/v1alpha1
@@ -504,11 +476,7 @@ spec:
         "Warning: performer/secretive: spec.config.environmentFrom[0].valueFrom: Secret \"avs-secrets\" not found",
         "Warning: performer/secretive: spec.config.environmentFrom[1].valueFrom: ConfigMap \"avs-config\" not found",
     ] {
-        assert!(
-            created.stderr.contains(needle),
-            "{needle}\n{}",
-            created.stderr
-        );
+        created.assert_stderr_contains(needle);
     }
 
     let file = tempfile::NamedTempFile::new().unwrap();
@@ -538,7 +506,7 @@ spec:
             args.push("generic");
         }
         args.extend([name, "-n", ns]);
-        control_plane().run_kubectl(&args, None).unwrap();
+        control_plane.run_kubectl(&args, None).unwrap();
     }
     let quiet = plugin().run(
         &["validate", "-f", &path, "--check-references", "-n", ns],

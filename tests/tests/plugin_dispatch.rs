@@ -7,9 +7,7 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use hourglass_e2e::{
-    ControlPlane, Outcome, TestNamespace, install_crds, workspace_binary, workspace_root,
-};
+use hourglass_e2e::{ControlPlane, Outcome, TestNamespace, example_text, workspace_binary};
 use tempfile::TempDir;
 
 /// A directory holding only our plugin, under its kubectl-visible name.
@@ -43,17 +41,10 @@ impl PluginPath {
     }
 }
 
-fn control_plane() -> &'static ControlPlane {
-    let control_plane = ControlPlane::shared();
-    static CRDS: std::sync::Once = std::sync::Once::new();
-    CRDS.call_once(|| install_crds(control_plane).unwrap());
-    control_plane
-}
-
 #[test]
 fn kubectl_lists_the_plugin_found_on_path() {
     let path = PluginPath::new();
-    let mut command = path.kubectl(control_plane());
+    let mut command = path.kubectl(ControlPlane::with_crds());
     command.args(["plugin", "list"]);
     let outcome = Outcome::of(command, None);
     outcome.assert_success();
@@ -69,7 +60,7 @@ fn kubectl_lists_the_plugin_found_on_path() {
 #[test]
 fn kubectl_hourglass_version_runs_our_plugin() {
     let path = PluginPath::new();
-    let mut command = path.kubectl(control_plane());
+    let mut command = path.kubectl(ControlPlane::with_crds());
     command.args(["hourglass", "version"]);
     let outcome = Outcome::of(command, None);
     outcome.assert_success();
@@ -91,15 +82,14 @@ fn kubectl_hourglass_version_runs_our_plugin() {
 
 #[test]
 fn arguments_and_exit_codes_pass_through_kubectl() {
+    let control_plane = ControlPlane::with_crds();
     let path = PluginPath::new();
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let namespace = TestNamespace::create(control_plane).unwrap();
 
     // A broken manifest: the plugin's `validate` exits 1 and kubectl passes it on.
-    let broken = workspace_root().join("manifests/examples/complex-performer.yaml");
-    let broken = std::fs::read_to_string(broken)
-        .unwrap()
-        .replace("grpcPort: 9090", "grpcPort: 70000");
-    let mut command = path.kubectl(control_plane());
+    let broken =
+        example_text("complex-performer.yaml").replace("grpcPort: 9090", "grpcPort: 70000");
+    let mut command = path.kubectl(control_plane);
     command.args(["hourglass", "validate", "-f", "-"]);
     let outcome = Outcome::of(command, Some(&broken));
     assert_eq!(outcome.code, Some(1), "{}", outcome.stderr);
@@ -112,16 +102,11 @@ fn arguments_and_exit_codes_pass_through_kubectl() {
     );
 
     // Flags after the plugin's name belong to the plugin: an empty namespace.
-    let mut command = path.kubectl(control_plane());
+    let mut command = path.kubectl(control_plane);
     command.args(["hourglass", "get", "performers", "-n", namespace.name()]);
     let outcome = Outcome::of(command, None);
-    outcome.assert_success();
-    assert!(
-        outcome.stderr.contains(&format!(
-            "No resources found in {} namespace.",
-            namespace.name()
-        )),
-        "{}",
-        outcome.stderr
-    );
+    outcome.assert_success().assert_stderr_contains(&format!(
+        "No resources found in {} namespace.",
+        namespace.name()
+    ));
 }

@@ -6,13 +6,11 @@
 //! does not (saying why, from the pod), 1 on an API error; the table and
 //! `-o json` say the same.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use hourglass_e2e::{
     ControlPlane, OperatorContract, Plugin, PodOutcome, PodPolicy, RunningOperator,
-    SimulatedKubelet, TestNamespace, WebhookServer, ensure_runtime_class, install_crds,
-    workspace_root,
+    SimulatedKubelet, TestNamespace, ensure_runtime_class, example_path,
 };
 use k8s_openapi::api::core::v1::Event;
 use kube::api::{Api, PostParams};
@@ -22,20 +20,8 @@ use tokio::time::Instant;
 const COMPLEX_IMAGE: &str = "myavs/performer:v2.0.0";
 const PATIENCE: Duration = Duration::from_secs(60);
 
-fn control_plane() -> &'static ControlPlane {
-    static WEBHOOK: OnceLock<WebhookServer> = OnceLock::new();
-    let control_plane = ControlPlane::shared();
-    WEBHOOK.get_or_init(|| {
-        install_crds(control_plane).unwrap();
-        let webhook = WebhookServer::start(control_plane).unwrap();
-        webhook.register(control_plane).unwrap();
-        webhook
-    });
-    control_plane
-}
-
 fn plugin() -> Plugin {
-    Plugin::for_control_plane(control_plane()).unwrap()
+    Plugin::for_control_plane(ControlPlane::with_webhook()).unwrap()
 }
 
 /// A namespace with the spec's main executor, the complex performer that
@@ -49,16 +35,16 @@ struct Fleet {
 
 impl Fleet {
     async fn new(operator: Option<OperatorContract>, policy: PodPolicy) -> Fleet {
-        let namespace = TestNamespace::create(control_plane()).unwrap();
-        let client = control_plane().kube_client().await.unwrap();
+        let namespace = TestNamespace::create(ControlPlane::with_webhook()).unwrap();
+        let client = ControlPlane::with_webhook().kube_client().await.unwrap();
         ensure_runtime_class(&client, "gvisor").await;
         for example in [
             "main-executor.yaml",
             "complex-performer.yaml",
             "minimal-performer.yaml",
         ] {
-            let path = workspace_root().join("manifests/examples").join(example);
-            control_plane()
+            let path = example_path(example);
+            ControlPlane::with_webhook()
                 .run_kubectl(
                     &[
                         "create",
@@ -260,7 +246,7 @@ async fn a_pod_that_cannot_pull_exits_2_and_says_why(contract: OperatorContract)
 
     // describe: the pod's state and the pod's events (the kubelet's, here
     // written as kubelet writes them).
-    let client = control_plane().kube_client().await.unwrap();
+    let client = ControlPlane::with_webhook().kube_client().await.unwrap();
     let pod_uid = Api::<k8s_openapi::api::core::v1::Pod>::namespaced(client.clone(), ns)
         .get("performer-complex-performer")
         .await
@@ -344,7 +330,8 @@ async fn with_no_operator_there_is_no_pod_and_status_exits_2() {
 
 #[test]
 fn api_errors_exit_1() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let control_plane = ControlPlane::with_webhook();
+    let namespace = TestNamespace::create(control_plane).unwrap();
     let ns = namespace.name();
 
     let empty = plugin().run(&["status", "-n", ns], None);
@@ -363,9 +350,9 @@ fn api_errors_exit_1() {
 
     // A kubeconfig whose server nobody listens on.
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = std::fs::read_to_string(control_plane().kubeconfig_path())
+    let kubeconfig = std::fs::read_to_string(control_plane.kubeconfig_path())
         .unwrap()
-        .replace(control_plane().server_url(), "https://127.0.0.1:1");
+        .replace(control_plane.server_url(), "https://127.0.0.1:1");
     let broken = dir.path().join("kubeconfig");
     std::fs::write(&broken, kubeconfig).unwrap();
     let unreachable = Plugin::with_kubeconfig(plugin().binary().to_path_buf(), &broken)

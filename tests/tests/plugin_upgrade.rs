@@ -10,13 +10,11 @@
 //! first still waits, leave exactly the second's image.
 
 use std::process::{Output, Stdio};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use hourglass_e2e::{
     ControlPlane, NO_GPU_NODE_MESSAGE, OperatorContract, Plugin, PodOutcome, PodPolicy,
-    RunningOperator, SimulatedKubelet, TestNamespace, WebhookServer, ensure_runtime_class,
-    install_crds, workspace_root,
+    RunningOperator, SimulatedKubelet, TestNamespace, ensure_runtime_class, example_path,
 };
 use hourglass_shared::Performer;
 use hourglass_shared::status::{PodState, owned_pod, pod_name, pod_state, reported_ready};
@@ -40,18 +38,6 @@ const SLOW: &str = "myavs/performer:v6.0.0";
 /// How long a test waits for something the plugin or a stand-in must do.
 const PATIENCE: Duration = Duration::from_secs(60);
 
-fn control_plane() -> &'static ControlPlane {
-    static WEBHOOK: OnceLock<WebhookServer> = OnceLock::new();
-    let control_plane = ControlPlane::shared();
-    WEBHOOK.get_or_init(|| {
-        install_crds(control_plane).unwrap();
-        let webhook = WebhookServer::start(control_plane).unwrap();
-        webhook.register(control_plane).unwrap();
-        webhook
-    });
-    control_plane
-}
-
 /// What the simulated node does with each image.
 fn node_policy() -> PodPolicy {
     PodPolicy::always(PodOutcome::RunningReady)
@@ -74,11 +60,11 @@ struct Fixture {
 
 impl Fixture {
     async fn new(operator: Option<OperatorContract>) -> Fixture {
-        let control_plane = control_plane();
+        let control_plane = ControlPlane::with_webhook();
         let namespace = TestNamespace::create(control_plane).unwrap();
         let client = control_plane.kube_client().await.unwrap();
         ensure_runtime_class(&client, "gvisor").await;
-        let example = workspace_root().join("manifests/examples/complex-performer.yaml");
+        let example = example_path("complex-performer.yaml");
         control_plane
             .run_kubectl(
                 &[
@@ -111,7 +97,7 @@ impl Fixture {
 
     /// The spec as the apiserver serves it, as kubectl prints it.
     fn spec_text(&self) -> String {
-        control_plane()
+        ControlPlane::with_webhook()
             .run_kubectl(
                 &[
                     "get",

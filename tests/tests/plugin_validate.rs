@@ -4,24 +4,11 @@
 //! naming the same fields.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use hourglass_e2e::{
-    ControlPlane, Outcome, Plugin, TestNamespace, WebhookServer, install_crds, workspace_root,
+    ControlPlane, Outcome, Plugin, TestNamespace, example_text, manifest_path, workspace_root,
 };
 use serde_json::Value;
-
-fn control_plane() -> &'static ControlPlane {
-    static WEBHOOK: OnceLock<WebhookServer> = OnceLock::new();
-    let control_plane = ControlPlane::shared();
-    WEBHOOK.get_or_init(|| {
-        install_crds(control_plane).unwrap();
-        let webhook = WebhookServer::start(control_plane).unwrap();
-        webhook.register(control_plane).unwrap();
-        webhook
-    });
-    control_plane
-}
 
 /// The plugin with a kubeconfig that leads nowhere: validate needs no cluster.
 fn offline_plugin() -> Plugin {
@@ -30,7 +17,7 @@ fn offline_plugin() -> Plugin {
 }
 
 fn examples_dir() -> PathBuf {
-    workspace_root().join("manifests/examples")
+    manifest_path("manifests/examples")
 }
 
 /// Every document of a YAML file, as JSON (documents split on `---` lines).
@@ -54,9 +41,10 @@ fn documents(path: &Path) -> Vec<Value> {
 
 /// A server-side dry-run create of one object through the apiserver and webhook.
 fn admit(namespace: &str, object: &Value) -> Outcome {
-    let mut kubectl = control_plane().kubectl();
-    kubectl.args(["create", "--dry-run=server", "-n", namespace, "-f", "-"]);
-    Outcome::of(kubectl, Some(&object.to_string()))
+    ControlPlane::with_webhook().kubectl_outcome(
+        &["create", "--dry-run=server", "-n", namespace, "-f", "-"],
+        Some(&object.to_string()),
+    )
 }
 
 fn object_id(object: &Value) -> String {
@@ -87,7 +75,7 @@ fn the_spec_examples_pass_validate_and_admission() {
     );
     assert_eq!(validated.stderr, "4 objects valid\n");
 
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let namespace = TestNamespace::create(ControlPlane::with_webhook()).unwrap();
     let mut files: Vec<PathBuf> = std::fs::read_dir(examples_dir())
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -127,11 +115,10 @@ fn the_spec_examples_pass_validate_and_admission() {
 /// Broken copies of the spec's examples, one kind of mistake each, and the
 /// plugin's own broken fixtures.
 fn broken_files(dir: &Path) -> Vec<PathBuf> {
-    let example = |name: &str| std::fs::read_to_string(examples_dir().join(name)).unwrap();
     let variants = [
         (
             "bad-hardware.yaml",
-            example("complex-performer.yaml")
+            example_text("complex-performer.yaml")
                 .replace("teeType: \"sgx\"", "teeType: \"nitro\"")
                 .replace(
                     "executorRef: \"main-executor\"",
@@ -140,13 +127,13 @@ fn broken_files(dir: &Path) -> Vec<PathBuf> {
         ),
         (
             "bad-chains.yaml",
-            example("main-executor.yaml")
+            example_text("main-executor.yaml")
                 .replace("name: \"base\"", "name: \"ethereum\"")
                 .replace("aggregator.example.com:9090", "aggregator.example.com"),
         ),
         (
             "bad-image.yaml",
-            example("minimal-performer.yaml")
+            example_text("minimal-performer.yaml")
                 .replace("myavs/performer:latest", "MyAVS/Performer::bad"),
         ),
     ];
@@ -165,7 +152,7 @@ fn broken_files(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn broken_files_fail_validate_and_admission_on_the_same_fields() {
     let dir = tempfile::tempdir().unwrap();
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let namespace = TestNamespace::create(ControlPlane::with_webhook()).unwrap();
     for file in broken_files(dir.path()) {
         let shown = file.display().to_string();
         let validated = offline_plugin().run(&["validate", "-f", &shown], None);

@@ -15,7 +15,7 @@ use hourglass_e2e::{
     ControlPlane, DocumentedOperator, DocumentedPerformer, IMAGE_PULL_BACK_OFF_AFTER,
     NO_GPU_NODE_MESSAGE, OperatorTiming, PERFORMER_FINALIZER, PodOutcome, PodPolicy,
     SimulatedKubelet, TestNamespace, UPSTREAM_FIELD_MANAGER, UpstreamOperator,
-    ensure_runtime_class, install_crds,
+    ensure_runtime_class,
 };
 use k8s_openapi::api::core::v1::{Pod, Service};
 use kube::api::{
@@ -26,17 +26,11 @@ use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn control_plane() -> &'static ControlPlane {
-    static CRDS: std::sync::Once = std::sync::Once::new();
-    let control_plane = ControlPlane::shared();
-    CRDS.call_once(|| install_crds(control_plane).unwrap());
-    control_plane
-}
-
 /// A fresh namespace and an admin client.
 async fn setup() -> (TestNamespace<'static>, kube::Client) {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
-    let client = control_plane().kube_client().await.unwrap();
+    let control_plane = ControlPlane::with_crds();
+    let namespace = TestNamespace::create(control_plane).unwrap();
+    let client = control_plane.kube_client().await.unwrap();
     (namespace, client)
 }
 

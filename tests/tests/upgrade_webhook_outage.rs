@@ -12,8 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hourglass_e2e::{
-    ControlPlane, Outcome, TestNamespace, WebhookServer, install_crds, workspace_binary,
-    workspace_root,
+    ControlPlane, Outcome, TestNamespace, WebhookServer, example_text, workspace_binary,
 };
 
 /// The example's image is `myavs/performer:v2.0.0`; the upgrade writes this.
@@ -59,16 +58,14 @@ fn image(control_plane: &ControlPlane, namespace: &str) -> String {
         .unwrap()
 }
 
-/// A webhook registered with the control plane, and the Complex Performer
-/// example created through it in a fresh namespace; returns its spec.
+/// A webhook registered with the control plane (which has our CRDs), and
+/// the Complex Performer example created through it in a fresh namespace;
+/// returns its spec.
 fn set_up<'a>(control_plane: &'a ControlPlane) -> (WebhookServer, TestNamespace<'a>, String) {
-    install_crds(control_plane).unwrap();
     let webhook = WebhookServer::start(control_plane).unwrap();
     webhook.register(control_plane).unwrap();
     let namespace = TestNamespace::create(control_plane).unwrap();
-    let manifest =
-        std::fs::read_to_string(workspace_root().join("manifests/examples/complex-performer.yaml"))
-            .unwrap();
+    let manifest = example_text("complex-performer.yaml");
     control_plane
         .run_kubectl(
             &["create", "-n", namespace.name(), "-f", "-"],
@@ -188,7 +185,7 @@ fn the_rollback_waits_out_a_webhook_outage_and_restores_the_spec_byte_for_byte()
     let _serial = SERIAL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let control_plane = ControlPlane::shared();
+    let control_plane = ControlPlane::with_crds();
     let (mut webhook, namespace, recorded) = set_up(control_plane);
 
     // No operator runs here, so the new image never reports Running: the
@@ -235,7 +232,7 @@ fn a_rollback_that_cannot_land_says_so_and_its_recovery_command_restores_the_spe
     let _serial = SERIAL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let control_plane = ControlPlane::shared();
+    let control_plane = ControlPlane::with_crds();
     let (mut webhook, namespace, recorded) = set_up(control_plane);
 
     let upgrade = RunningUpgrade::start(
@@ -285,7 +282,7 @@ fn an_upgrade_refused_by_a_down_webhook_changes_nothing() {
     let _serial = SERIAL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let control_plane = ControlPlane::shared();
+    let control_plane = ControlPlane::with_crds();
     let (mut webhook, namespace, recorded) = set_up(control_plane);
     webhook.stop();
 

@@ -7,12 +7,11 @@
 //! objects a pod would need but that do not exist are warnings; and the
 //! webhook's RBAC lets it watch what it warns about and read no Secret.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use hourglass_e2e::{
-    ControlPlane, OperatorContract, Outcome, PERFORMER_FINALIZER, RunningOperator, TestNamespace,
-    WebhookServer, ensure_runtime_class, install_crds, workspace_root,
+    ControlPlane, OperatorContract, PERFORMER_FINALIZER, RunningOperator, TestNamespace,
+    ensure_runtime_class, example_text, manifest_path,
 };
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::Api;
@@ -21,30 +20,8 @@ use tokio::time::Instant;
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
-fn control_plane() -> &'static ControlPlane {
-    static WEBHOOK: OnceLock<WebhookServer> = OnceLock::new();
-    let control_plane = ControlPlane::shared();
-    WEBHOOK.get_or_init(|| {
-        install_crds(control_plane).unwrap();
-        let webhook = WebhookServer::start(control_plane).unwrap();
-        webhook.register(control_plane).unwrap();
-        webhook
-    });
-    control_plane
-}
-
-fn example(name: &str) -> String {
-    std::fs::read_to_string(workspace_root().join("manifests/examples").join(name)).unwrap()
-}
-
-fn kubectl(args: &[&str], stdin: Option<&str>) -> Outcome {
-    let mut command = control_plane().kubectl();
-    command.args(args);
-    Outcome::of(command, stdin)
-}
-
 fn get(namespace: &str, kind: &str, name: &str) -> Value {
-    let text = control_plane()
+    let text = ControlPlane::with_webhook()
         .run_kubectl(
             &[
                 "get",
@@ -76,15 +53,17 @@ async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) ->
 
 /// The complex example under `contract`, until its pod exists.
 async fn complex_pod(contract: OperatorContract) -> (TestNamespace<'static>, RunningOperator, Pod) {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let control_plane = ControlPlane::with_webhook();
+    let namespace = TestNamespace::create(control_plane).unwrap();
     let ns = namespace.name().to_string();
-    let client = control_plane().kube_client().await.unwrap();
+    let client = control_plane.kube_client().await.unwrap();
     ensure_runtime_class(&client, "gvisor").await;
-    kubectl(
-        &["create", "-n", &ns, "-f", "-"],
-        Some(&example("complex-performer.yaml")),
-    )
-    .assert_success();
+    control_plane
+        .kubectl_outcome(
+            &["create", "-n", &ns, "-f", "-"],
+            Some(&example_text("complex-performer.yaml")),
+        )
+        .assert_success();
     let operator = contract.start(client.clone(), &ns);
     let pods: Api<Pod> = Api::namespaced(client, &ns);
     let pod = eventually("the operator creates the pod", async || {
@@ -204,7 +183,7 @@ async fn nothing_is_lost_to_the_upstream_operators_typed_update() {
         "{managers:?}"
     );
     // The relation still selects by label.
-    let selected = kubectl(
+    let selected = ControlPlane::with_webhook().kubectl_outcome(
         &[
             "get",
             "performers",
@@ -226,33 +205,30 @@ async fn nothing_is_lost_to_the_upstream_operators_typed_update() {
 
 #[test]
 fn names_the_operator_cannot_give_its_service_are_refused() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let control_plane = ControlPlane::with_webhook();
+    let namespace = TestNamespace::create(control_plane).unwrap();
     let ns = namespace.name();
     let performer = |name: &str| {
-        example("minimal-performer.yaml")
+        example_text("minimal-performer.yaml")
             .replace("name: minimal-performer", &format!("name: {name}"))
     };
     let long = "p".repeat(61);
-    let refused = kubectl(&["create", "-n", ns, "-f", "-"], Some(&performer(&long)));
-    refused.assert_failure();
-    assert!(
-        refused.stderr.contains(&format!(
-            "metadata.name: \"{long}\" cannot name the operator's Pod and Service \"performer-<name>\": expected at most 53 lowercase letters"
-        )),
-        "{}",
-        refused.stderr
-    );
-    kubectl(
-        &["create", "-n", ns, "-f", "-"],
-        Some(&performer(&"p".repeat(53))),
-    )
-    .assert_success();
-    let dotted = kubectl(
+    let refused =
+        control_plane.kubectl_outcome(&["create", "-n", ns, "-f", "-"], Some(&performer(&long)));
+    refused.assert_failure_containing(&format!(
+        "metadata.name: \"{long}\" cannot name the operator's Pod and Service \"performer-<name>\": expected at most 53 lowercase letters"
+    ));
+    control_plane
+        .kubectl_outcome(
+            &["create", "-n", ns, "-f", "-"],
+            Some(&performer(&"p".repeat(53))),
+        )
+        .assert_success();
+    let dotted = control_plane.kubectl_outcome(
         &["create", "-n", ns, "-f", "-"],
         Some(&performer("my.performer")),
     );
-    dotted.assert_failure();
-    assert!(dotted.stderr.contains("(no '.')"), "{}", dotted.stderr);
+    dotted.assert_failure_containing("(no '.')");
 }
 
 /// A Performer as the upstream executor (ponos, kubernetes mode) posts it.
@@ -291,7 +267,8 @@ fn as_the_executor_creates_it(name: &str, image: &str, extra: Value) -> Value {
 
 #[test]
 fn performers_as_the_upstream_executor_creates_them_are_admitted_unchanged() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let control_plane = ControlPlane::with_webhook();
+    let namespace = TestNamespace::create(control_plane).unwrap();
     let ns = namespace.name();
     let rows = [
         as_the_executor_creates_it(
@@ -313,7 +290,7 @@ fn performers_as_the_upstream_executor_creates_them_are_admitted_unchanged() {
     ];
     for sent in rows {
         let name = sent["metadata"]["name"].as_str().unwrap().to_string();
-        let created = kubectl(
+        let created = control_plane.kubectl_outcome(
             &["create", "-n", ns, "-f", "-", "-o", "json"],
             Some(&sent.to_string()),
         );
@@ -335,45 +312,40 @@ fn performers_as_the_upstream_executor_creates_them_are_admitted_unchanged() {
         "ghcr.io/acme/performer:",
         json!({}),
     );
-    let refused = kubectl(&["create", "-n", ns, "-f", "-"], Some(&digest.to_string()));
-    refused.assert_failure();
-    assert!(
-        refused.stderr.contains(
-            "spec.image: \"ghcr.io/acme/performer:\" has an empty tag after ':'; give a tag (ghcr.io/acme/performer:v1.2.0), or a digest after '@' (ghcr.io/acme/performer@sha256:<64 hex>)"
-        ),
-        "{}",
-        refused.stderr
+    let refused =
+        control_plane.kubectl_outcome(&["create", "-n", ns, "-f", "-"], Some(&digest.to_string()));
+    refused.assert_failure_containing(
+        "spec.image: \"ghcr.io/acme/performer:\" has an empty tag after ':'; give a tag (ghcr.io/acme/performer:v1.2.0), or a digest after '@' (ghcr.io/acme/performer@sha256:<64 hex>)",
     );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn objects_a_pod_needs_but_that_do_not_exist_are_warnings() {
-    let namespace = TestNamespace::create(control_plane()).unwrap();
+    let control_plane = ControlPlane::with_webhook();
+    let namespace = TestNamespace::create(control_plane).unwrap();
     let ns = namespace.name();
-    let performer = example("minimal-performer.yaml").replace(
+    let performer = example_text("minimal-performer.yaml").replace(
         "spec:\n",
         "spec:\n  scheduling:\n    runtimeClass: kata-missing\n  config:\n    serviceAccountName: nobody\n",
     );
-    let created = kubectl(&["create", "-n", ns, "-f", "-"], Some(&performer));
+    let created = control_plane.kubectl_outcome(&["create", "-n", ns, "-f", "-"], Some(&performer));
     created.assert_success();
     for needle in [
         "spec.scheduling.runtimeClass: RuntimeClass \"kata-missing\" not found; the pod is refused",
         "spec.config.serviceAccountName: ServiceAccount \"nobody\" not found in ",
     ] {
-        assert!(
-            created.stderr.contains(needle),
-            "{needle}\n{}",
-            created.stderr
-        );
+        created.assert_stderr_contains(needle);
     }
 
     // Once they exist, the watch caches know it and nothing is said.
-    let client = control_plane().kube_client().await.unwrap();
+    let client = control_plane.kube_client().await.unwrap();
     ensure_runtime_class(&client, "kata-missing").await;
-    kubectl(&["create", "serviceaccount", "nobody", "-n", ns], None).assert_success();
+    control_plane
+        .kubectl_outcome(&["create", "serviceaccount", "nobody", "-n", ns], None)
+        .assert_success();
     let renamed = performer.replace("name: minimal-performer", "name: second-performer");
     let quiet = eventually("the webhook's caches see the new objects", async || {
-        let dry = kubectl(
+        let dry = control_plane.kubectl_outcome(
             &["create", "-n", ns, "--dry-run=server", "-f", "-"],
             Some(&renamed),
         );
@@ -385,12 +357,15 @@ async fn objects_a_pod_needs_but_that_do_not_exist_are_warnings() {
 
 #[test]
 fn the_webhook_may_watch_what_it_warns_about_and_read_no_secret() {
+    let control_plane = ControlPlane::with_webhook();
     for file in ["00-namespace.yaml", "10-rbac.yaml"] {
-        let path = workspace_root().join("manifests/webhook").join(file);
-        kubectl(&["apply", "-f", &path.display().to_string()], None).assert_success();
+        let path = manifest_path("manifests/webhook").join(file);
+        control_plane
+            .kubectl_outcome(&["apply", "-f", &path.display().to_string()], None)
+            .assert_success();
     }
     let can = |verb: &str, resource: &str| {
-        let answer = kubectl(
+        let answer = control_plane.kubectl_outcome(
             &[
                 "auth",
                 "can-i",

@@ -1,4 +1,4 @@
-//! `cargo run --release -p hourglass-e2e --bin bench-webhook`: the webhook
+//! `cargo run --release -p hourglass-bench --bin bench-webhook`: the webhook
 //! alone, over loopback TLS and HTTP/2, driven by h2load with the Complex
 //! Performer's CREATE review.
 //!
@@ -6,77 +6,46 @@
 //! to a file), except `--no-executor-watch`: no cluster is involved. For
 //! each endpoint and each number of concurrent streams: a short run that
 //! sizes the others, a warm-up, then the measured run, each a fixed number
-//! of requests that takes about the asked-for time. Prints reviews/s, p50/p99 latency (from h2load's per-request
-//! log), failed requests, the webhook's CPU (from /proc/<pid>/stat) per
-//! 1,000 reviews and as a share of one core, its peak RSS (VmHWM, reset
-//! before each run), and the CPU h2load itself took from the same cores.
+//! of requests that takes about the asked-for time. Prints reviews/s,
+//! p50/p99 latency (from h2load's per-request log), failed requests, the
+//! webhook's CPU (from /proc/<pid>/stat) per 1,000 reviews and as a share
+//! of one core, its peak RSS (VmHWM, reset before each run), and the CPU
+//! h2load itself took from the same cores.
 //!
 //! Exits 1 if any request failed; a missed target is reported, not an error.
+//!
+//! Beside this file: `args.rs` (the flags), `webhook_process.rs` (the
+//! release webhook on loopback), `review_body.rs` (what is sent),
+//! `h2load.rs` (the load generator), `answer_counts.rs` and
+//! `process_memory.rs` (what the webhook did and held), `report.rs` (the
+//! table and the verdict on the targets).
 
-// A binary's root looks for modules beside it; these live in a directory
-// named after it so that `src/bin/` stays one file per command.
-#[path = "bench_webhook/answer_counts.rs"]
 mod answer_counts;
-#[path = "bench_webhook/h2load.rs"]
+mod args;
 mod h2load;
-#[path = "bench_webhook/process_memory.rs"]
 mod process_memory;
-#[path = "bench_webhook/report.rs"]
 mod report;
-#[path = "bench_webhook/review_body.rs"]
 mod review_body;
-#[path = "bench_webhook/webhook_process.rs"]
 mod webhook_process;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use hourglass_e2e::bench::flags::{Flags, help};
-use hourglass_e2e::bench::latency::percentile;
-use hourglass_e2e::bench::process_cpu::cpu_time;
+use clap::Parser as _;
+use hourglass_bench::latency::percentile;
+use hourglass_bench::process_cpu::cpu_time;
 
 use crate::answer_counts::AnswerCounts;
+use crate::args::{Args, Plan};
 use crate::h2load::Load;
 use crate::report::Row;
 use crate::webhook_process::BenchWebhook;
 
-const FLAGS: &[(&str, &str)] = &[
-    (
-        "duration",
-        "seconds measured per endpoint and load (default 10)",
-    ),
-    (
-        "warm-up",
-        "seconds of unmeasured load before each run (default 2)",
-    ),
-    (
-        "streams",
-        "comma-separated concurrent streams (default 1,16,64)",
-    ),
-    (
-        "endpoints",
-        "comma-separated: validate,mutate (default both)",
-    ),
-    (
-        "log-level",
-        "the webhook's --log-level (default info, as deployed)",
-    ),
-];
-
 /// Requests of the run that sizes a row's warm-up and measured run.
 const CALIBRATION_REQUESTS: u64 = 2_000;
 
-/// What the flags ask for.
-struct Plan {
-    duration: Duration,
-    warm_up: Duration,
-    loads: Vec<Load>,
-    endpoints: Vec<&'static str>,
-    log_level: String,
-}
-
 fn main() -> ExitCode {
-    match run() {
+    match run(Args::parse()) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(message) => {
@@ -87,19 +56,8 @@ fn main() -> ExitCode {
 }
 
 /// `Ok(false)` when some request failed.
-fn run() -> Result<bool, String> {
-    let flags = Flags::parse(std::env::args().skip(1), FLAGS)?;
-    if flags.wants_help() {
-        print!(
-            "{}",
-            help(
-                "Drives the release webhook with h2load over HTTP/2 + TLS and reports throughput, latency, CPU and memory.",
-                FLAGS
-            )
-        );
-        return Ok(true);
-    }
-    let plan = plan(&flags)?;
+fn run(args: Args) -> Result<bool, String> {
+    let plan = args.plan()?;
     h2load::ensure_installed()?;
 
     let mut webhook = BenchWebhook::start(&plan.log_level)?;
@@ -142,43 +100,6 @@ fn run() -> Result<bool, String> {
         load_average()
     );
     Ok(rows.iter().all(|row| row.failed == 0))
-}
-
-fn plan(flags: &Flags) -> Result<Plan, String> {
-    let duration = flags.get("duration", 10u64)?;
-    let warm_up = flags.get("warm-up", 2u64)?;
-    if duration == 0 {
-        return Err("--duration must be at least 1 second".to_string());
-    }
-    let loads = flags
-        .text("streams")
-        .unwrap_or("1,16,64")
-        .split(',')
-        .map(|streams| {
-            let streams: u32 = streams
-                .trim()
-                .parse()
-                .map_err(|_| format!("--streams: {streams:?} is not a number"))?;
-            Load::for_streams(streams).map_err(|e| format!("--streams: {e}"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let endpoints = flags
-        .text("endpoints")
-        .unwrap_or("validate,mutate")
-        .split(',')
-        .map(|endpoint| match endpoint.trim() {
-            "validate" => Ok("validate"),
-            "mutate" => Ok("mutate"),
-            other => Err(format!("--endpoints: {other:?} is not validate or mutate")),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Plan {
-        duration: Duration::from_secs(duration),
-        warm_up: Duration::from_secs(warm_up),
-        loads,
-        endpoints,
-        log_level: flags.text("log-level").unwrap_or("info").to_string(),
-    })
 }
 
 /// A warm-up, then one measured run of `endpoint` at `load`.

@@ -4,11 +4,11 @@
 //! and the simulated kubelet runs the pods (mostly Running and ready, some
 //! starting, a few failing to pull), so `status` has something to show.
 
+use hourglass_e2e::{PodOutcome, PodPolicy};
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::bench::examples::{numbered_name, renamed};
-use crate::kubelet::{PodOutcome, PodPolicy};
+use crate::examples::{numbered_name, renamed};
 
 /// Who lives where: `(namespace, name)` of every executor and performer.
 #[derive(Clone, Debug, PartialEq, Eq)]

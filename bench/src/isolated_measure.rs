@@ -12,7 +12,7 @@ use std::ffi::OsString;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::bench::child_usage::{ChildUsage, measure};
+use crate::child_usage::{ChildUsage, measure};
 
 /// The first argument that makes a benchmark binary act as the spawner.
 pub const SPAWNER_ARG: &str = "--hourglass-measure-child";

@@ -3,13 +3,14 @@
 //! executor watch (no cluster is involved), and the admin port to read its
 //! metrics.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hourglass_certs::{CertificateAuthority, ServingCertSpec};
-use hourglass_e2e::{BuildProfile, ChildProcess, workspace_binary_with};
+use hourglass_e2e::{
+    BuildProfile, ChildProcess, free_loopback_ports, plain_http_get, workspace_binary_with,
+};
 use tempfile::TempDir;
 
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -42,7 +43,7 @@ impl BenchWebhook {
         std::fs::create_dir(&cert_dir)
             .map_err(|e| format!("cannot create {}: {e}", cert_dir.display()))?;
         let (cert, key) = write_serving_pair(&cert_dir)?;
-        let [tls_port, admin_port] = free_ports()?;
+        let [tls_port, admin_port] = free_loopback_ports::<2>().map_err(|e| e.to_string())?;
 
         let mut command = Command::new(binary);
         command
@@ -86,7 +87,7 @@ impl BenchWebhook {
 
     /// The Prometheus text of the admin port.
     pub fn metrics(&self) -> Result<String, String> {
-        match plain_get(self.admin_port, "/metrics")? {
+        match plain_http_get(self.admin_port, "/metrics").map_err(|e| e.to_string())? {
             (200, body) => Ok(body),
             (status, body) => Err(format!("/metrics answered {status}: {body}")),
         }
@@ -101,7 +102,7 @@ impl BenchWebhook {
         let began = Instant::now();
         loop {
             self.process.fail_if_exited().map_err(|e| e.to_string())?;
-            if let Ok((200, _)) = plain_get(self.admin_port, "/ready") {
+            if let Ok((200, _)) = plain_http_get(self.admin_port, "/ready") {
                 return Ok(());
             }
             if began.elapsed() > READY_TIMEOUT {
@@ -125,23 +126,4 @@ fn write_serving_pair(dir: &Path) -> Result<(PathBuf, PathBuf), String> {
     let (cert, key) = (dir.join("tls.crt"), dir.join("tls.key"));
     serving.write(&cert, &key).map_err(pki)?;
     Ok((cert, key))
-}
-
-/// Two distinct loopback ports that were free a moment ago.
-fn free_ports() -> Result<[u16; 2], String> {
-    let bind =
-        || TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot reserve a port: {e}"));
-    let (first, second) = (bind()?, bind()?);
-    let port = |listener: &TcpListener| {
-        listener
-            .local_addr()
-            .map(|address| address.port())
-            .map_err(|e| format!("cannot read a reserved port: {e}"))
-    };
-    Ok([port(&first)?, port(&second)?])
-}
-
-/// HTTP/1.0 GET on the plain admin port: status and body.
-fn plain_get(port: u16, path: &str) -> Result<(u16, String), String> {
-    hourglass_e2e::plain_http_get(port, path).map_err(|e| e.to_string())
 }

@@ -10,11 +10,10 @@
 use kube::api::{Api, ApiResource, DynamicObject, PostParams};
 use serde_json::Value;
 
-use crate::bench::cel_crd::performer_crd_with_cel;
-use crate::bench::crd_install::{self, crd_manifest};
-use crate::control_plane::ControlPlane;
-use crate::webhook_server::WebhookServer;
-use crate::workspace_binary::BuildProfile;
+use hourglass_e2e::{BuildProfile, ControlPlane, WebhookServer};
+
+use crate::cel_crd::performer_crd_with_cel;
+use crate::crd_install::{self, crd_manifest};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AdmissionVariant {
@@ -89,7 +88,7 @@ impl AdmissionVariant {
         template: &Value,
         namespace: &str,
     ) -> Result<(), String> {
-        let mut bad = crate::bench::examples::renamed(template, "verdict-probe", namespace);
+        let mut bad = crate::examples::renamed(template, "verdict-probe", namespace);
         bad["spec"]["resources"] = serde_json::json!({
             "requests": { "cpu": "8" },
             "limits": { "cpu": "2" },

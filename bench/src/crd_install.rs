@@ -1,29 +1,19 @@
 //! Installing CRD documents into a given control plane. The suites'
-//! [`crate::install_crds`] installs once per process; a benchmark starts a
+//! [`hourglass_e2e::install_crds`] installs once per process; a benchmark starts a
 //! fresh control plane per variant, some with a modified CRD, so it installs
 //! each time.
 
 use std::time::{Duration, Instant};
 
+use hourglass_e2e::{ControlPlane, HarnessError, Outcome, read_manifest};
 use serde_json::Value;
-
-use crate::control_plane::ControlPlane;
-use crate::error::HarnessError;
-use crate::kubectl_outcome::Outcome;
-use crate::workspace_binary::workspace_root;
 
 /// How long a new CRD may take to be Established and served.
 const SERVED_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// `manifests/crds/<file>` as JSON.
 pub fn crd_manifest(file: &str) -> Result<Value, HarnessError> {
-    let path = workspace_root().join("manifests/crds").join(file);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| HarnessError::io(format!("read {}", path.display()), e))?;
-    serde_yaml_ng::from_str(&text).map_err(|e| HarnessError::Manifest {
-        path,
-        detail: e.to_string(),
-    })
+    read_manifest(&format!("manifests/crds/{file}"))
 }
 
 /// Both CRDs exactly as `manifests/crds/` has them.

@@ -1,20 +1,12 @@
 //! Objects for the benchmarks, derived from the spec's examples in
 //! `manifests/examples/` so they stay valid when the examples change.
 
+use hourglass_e2e::{HarnessError, read_manifest};
 use serde_json::Value;
-
-use crate::error::HarnessError;
-use crate::workspace_binary::workspace_root;
 
 /// `manifests/examples/<file>` as JSON.
 pub fn example(file: &str) -> Result<Value, HarnessError> {
-    let path = workspace_root().join("manifests/examples").join(file);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| HarnessError::io(format!("read {}", path.display()), e))?;
-    serde_yaml_ng::from_str(&text).map_err(|e| HarnessError::Manifest {
-        path,
-        detail: e.to_string(),
-    })
+    read_manifest(&format!("manifests/examples/{file}"))
 }
 
 /// `template` renamed to `name` in `namespace`: the only changes, so every

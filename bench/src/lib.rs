@@ -1,0 +1,35 @@
+//! The benchmark commands of hourglass and what they share. Benchmarks are
+//! commands that print their figures and the machine they ran on, never
+//! timed tests; run them on a quiet machine:
+//!
+//! ```sh
+//! cargo run --release -p hourglass-bench --bin bench-webhook     # the webhook alone, h2load over HTTP/2 + TLS
+//! cargo run --release -p hourglass-bench --bin bench-apiserver   # performer creates: no webhook, ours, CEL rules in the CRD
+//! cargo run --release -p hourglass-bench --bin bench-plugin      # `kubectl hourglass status -A` vs `kubectl get` at scale
+//! ```
+//!
+//! They run on the control-plane harness of `hourglass-e2e` (etcd and
+//! kube-apiserver on loopback, our webhook, the stand-ins). Layout:
+//!
+//! - `src/bin/<command>/`: each command, its flags (`args.rs`, clap) and
+//!   what only it needs
+//! - objects: `examples.rs` (copies of the spec's examples), `fleet.rs`
+//!   (the plugin benchmark's executors and performers), `cel_crd/` (our
+//!   rules as CEL in the Performer CRD), `crd_install.rs`,
+//!   `admission_variant.rs` (schema only, our webhook, CEL)
+//! - load: `create_load.rs` (a fixed number of requests in flight)
+//! - measurement: `latency.rs`, `process_cpu.rs`, `child_usage.rs`,
+//!   `isolated_measure.rs` (a child's peak memory measured from a small
+//!   process), `webhook_metrics.rs` (the webhook's own review time)
+
+pub mod admission_variant;
+pub mod cel_crd;
+pub mod child_usage;
+pub mod crd_install;
+pub mod create_load;
+pub mod examples;
+pub mod fleet;
+pub mod isolated_measure;
+pub mod latency;
+pub mod process_cpu;
+pub mod webhook_metrics;
