@@ -27,6 +27,20 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
 
+// Explicit paths: this file is also `#[path]`-included by
+// `shared/tests/fuzz_regressions.rs`, and both must find its parts here.
+#[path = "byte_reader.rs"]
+mod byte_reader;
+#[path = "edge_values.rs"]
+mod edge_values;
+
+use byte_reader::ByteReader;
+use schemas::schema_for;
+#[path = "schemas.rs"]
+mod schemas;
+
+use edge_values::{EDGE_INTEGERS, EDGE_KEYS, EDGE_STRINGS, vocabulary};
+
 /// Edits per input; more only makes inputs slower, not deeper.
 const MAX_EDITS: usize = 24;
 /// How deep a walk goes from the root (the deepest schema path is ~10).
@@ -49,137 +63,6 @@ const EXAMPLES: [&str; 4] = [
 ];
 const EXECUTOR_CRD: &str = include_str!("../../manifests/crds/hourglassexecutors.yaml");
 const PERFORMER_CRD: &str = include_str!("../../manifests/crds/performers.yaml");
-
-/// Strings that sit on the edge of some rule: empty and blank, case and
-/// unicode, numbers and quantities at their limits, operators, URLs and
-/// host:port forms, image references and addresses.
-const EDGE_STRINGS: &[&str] = &[
-    "",
-    " ",
-    "-",
-    "a",
-    "A",
-    "0",
-    "-1",
-    "1",
-    "+1",
-    "1.5",
-    ".5",
-    "500m",
-    "0.1m",
-    "4Gi",
-    "1e3",
-    "1E-3",
-    "1e400",
-    "9223372036854775807",
-    "9999999999999999999999999999999Ei",
-    "1Ki",
-    "1.5Gi",
-    "latest",
-    "v1.0.0",
-    "In",
-    "NotIn",
-    "Exists",
-    "DoesNotExist",
-    "Gt",
-    "Lt",
-    "Equal",
-    "NoSchedule",
-    "NoExecute",
-    "PreferNoSchedule",
-    "sgx",
-    "sev",
-    "tdx",
-    "SGX",
-    "nvidia-a100",
-    "nvidia.com/gpu",
-    "kubernetes.io/arch",
-    "example.com/",
-    "/name",
-    "a/b/c",
-    "UPPER",
-    "a..b",
-    "-leading",
-    "trailing-",
-    "with space",
-    "tab\there",
-    "new\nline",
-    "ñandú",
-    "日本語",
-    "e\u{301}",
-    "\u{200d}",
-    "\u{1F600}",
-    "0x",
-    "0x1234567890abcdef1234567890abcdef12345678",
-    "0x1234567890ABCDEF1234567890abcdef12345678",
-    "0X1234567890abcdef1234567890abcdef12345678",
-    "0x1234567890abcdef1234567890abcdef1234567",
-    "0xZZ34567890abcdef1234567890abcdef12345678",
-    "http://rpc.example.com",
-    "https://rpc.example.com:8545/path?q=1",
-    "ws://[::1]:8546",
-    "wss://",
-    "ftp://rpc.example.com",
-    "host:9090",
-    "host:0",
-    "host:65536",
-    "host:",
-    ":9090",
-    "[::1]:9090",
-    "[::1]",
-    "::1:9090",
-    "host:port:9090",
-    "registry.example.com:5000/team/app:v1",
-    "app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-    "app:tag@sha256:0123",
-    "App:Tag",
-    "app:",
-    "app:latest",
-    "docker.io/library/app",
-    "kubernetes",
-    "docker",
-    "debug",
-    "Always",
-    "IfNotPresent",
-    "2024-01-01T00:00:00Z",
-    "not-a-time",
-];
-
-const EDGE_INTEGERS: &[i64] = &[
-    0,
-    1,
-    -1,
-    2,
-    8,
-    100,
-    101,
-    9090,
-    65535,
-    65536,
-    i32::MAX as i64,
-    i32::MIN as i64,
-    i32::MAX as i64 + 1,
-    i64::MAX,
-    i64::MIN,
-];
-
-/// Keys for maps whose keys are free (labels, environment, resources).
-const EDGE_KEYS: &[&str] = &[
-    "",
-    "cpu",
-    "memory",
-    "nvidia.com/gpu",
-    "ephemeral-storage",
-    "kubernetes.io/arch",
-    "example.com/team",
-    "LOG_LEVEL",
-    "1BAD",
-    "with space",
-    "a=b",
-    "ñ",
-    "ecdsa",
-    "bls",
-];
 
 /// Decodes one fuzz input; `None` when its JSON text does not parse.
 pub fn build(data: &[u8]) -> Option<Value> {
@@ -212,39 +95,6 @@ pub fn examples() -> &'static [Value] {
             .map(|text| serde_yaml_ng::from_str(text).expect("spec examples are YAML"))
             .collect()
     })
-}
-
-/// Reads the edit script; past its end every byte is 0.
-struct ByteReader<'a> {
-    bytes: &'a [u8],
-    position: usize,
-}
-
-impl<'a> ByteReader<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        ByteReader { bytes, position: 0 }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.position >= self.bytes.len()
-    }
-
-    fn byte(&mut self) -> u8 {
-        let byte = self.bytes.get(self.position).copied().unwrap_or(0);
-        self.position += 1;
-        byte
-    }
-
-    fn pick<'t, T>(&mut self, items: &'t [T]) -> &'t T {
-        &items[usize::from(self.byte()) % items.len()]
-    }
-
-    fn take(&mut self, count: usize) -> &'a [u8] {
-        let start = self.position.min(self.bytes.len());
-        let end = (start + count).min(self.bytes.len());
-        self.position += count;
-        &self.bytes[start..end]
-    }
 }
 
 fn edit(root: &mut Value, reader: &mut ByteReader<'_>) {
@@ -558,76 +408,4 @@ fn node_count(value: &Value, limit: usize) -> usize {
         }
     }
     count
-}
-
-/// The schema of the object's kind, with `metadata` filled in (the CRD
-/// leaves it to the apiserver); `None` for anything that is not ours.
-fn schema_for(root: &Value) -> Option<&'static Value> {
-    static SCHEMAS: OnceLock<(Value, Value)> = OnceLock::new();
-    let (executor, performer) =
-        SCHEMAS.get_or_init(|| (object_schema(EXECUTOR_CRD), object_schema(PERFORMER_CRD)));
-    match root.get("kind").and_then(Value::as_str) {
-        Some("HourglassExecutor") => Some(executor),
-        Some("Performer") => Some(performer),
-        _ => None,
-    }
-}
-
-fn object_schema(crd: &str) -> Value {
-    let crd: Value = serde_yaml_ng::from_str(crd).expect("generated CRDs are YAML");
-    let mut schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"].clone();
-    schema["properties"]["metadata"] = json!({
-        "type": "object",
-        "properties": {
-            "name": {"type": "string"},
-            "namespace": {"type": "string"},
-            "generateName": {"type": "string"},
-            "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-            "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
-            "finalizers": {"type": "array", "items": {"type": "string"}},
-            "deletionTimestamp": {"type": "string"},
-            "resourceVersion": {"type": "string"},
-        }
-    });
-    schema
-}
-
-/// Every string in the examples and every enum value in the CRDs.
-fn vocabulary() -> &'static [String] {
-    static WORDS: OnceLock<Vec<String>> = OnceLock::new();
-    WORDS.get_or_init(|| {
-        let mut words = BTreeSet::new();
-        for example in examples() {
-            collect_strings(example, &mut words);
-        }
-        for crd in [EXECUTOR_CRD, PERFORMER_CRD] {
-            let crd: Value = serde_yaml_ng::from_str(crd).expect("generated CRDs are YAML");
-            collect_enums(&crd, &mut words);
-        }
-        words.into_iter().collect()
-    })
-}
-
-fn collect_strings(value: &Value, words: &mut BTreeSet<String>) {
-    match value {
-        Value::String(text) => {
-            words.insert(text.clone());
-        }
-        Value::Array(items) => items.iter().for_each(|item| collect_strings(item, words)),
-        Value::Object(map) => map.values().for_each(|item| collect_strings(item, words)),
-        _ => {}
-    }
-}
-
-fn collect_enums(value: &Value, words: &mut BTreeSet<String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(options) = map.get("enum").and_then(Value::as_array) {
-                words.extend(options.iter().filter_map(Value::as_str).map(String::from));
-            }
-            map.values().for_each(|item| collect_enums(item, words));
-        }
-        Value::Array(items) => items.iter().for_each(|item| collect_enums(item, words)),
-        _ => {}
-    }
 }

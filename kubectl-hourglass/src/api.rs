@@ -14,13 +14,6 @@ use crate::error::{CliError, Result};
 /// The field manager of every write this plugin makes.
 pub const FIELD_MANAGER: &str = "kubectl-hourglass";
 
-pub fn plural(kind: ObjectKind) -> &'static str {
-    match kind {
-        ObjectKind::Executor => EXECUTOR_PLURAL,
-        ObjectKind::Performer => PERFORMER_PLURAL,
-    }
-}
-
 pub fn api_resource(kind: ObjectKind) -> ApiResource {
     match kind {
         ObjectKind::Executor => ApiResource::erase::<HourglassExecutor>(&()),
@@ -117,7 +110,7 @@ pub async fn fetch_one(
     let object = dynamic(ctx.client().await?, kind, namespace)
         .get(name)
         .await
-        .map_err(|e| CliError::from_kube_for(plural(kind), e))?;
+        .map_err(|e| CliError::from_kube_for(kind.plural(), e))?;
     Fetched::from_dynamic(kind, object)
 }
 
@@ -137,7 +130,7 @@ pub async fn fetch_all(
     let mut items = api
         .list(&list_params(ctx))
         .await
-        .map_err(|e| CliError::from_kube_for(plural(kind), e))?
+        .map_err(|e| CliError::from_kube_for(kind.plural(), e))?
         .items;
     items.sort_by(|a, b| {
         (&a.metadata.namespace, &a.metadata.name).cmp(&(&b.metadata.namespace, &b.metadata.name))
@@ -148,22 +141,22 @@ pub async fn fetch_all(
         .collect()
 }
 
-/// `executors|performers` as typed on the command line, with kubectl's aliases.
+/// `executors|performers` as typed on the command line: every name the
+/// apiserver knows the resource by (singular, plural, short name,
+/// `<plural>.<group>`), and `executor(s)` for short.
 pub fn parse_kind(text: &str) -> std::result::Result<ObjectKind, String> {
-    match text.to_ascii_lowercase().as_str() {
-        "executor"
-        | "executors"
-        | "hourglassexecutor"
-        | "hourglassexecutors"
-        | "hge"
-        | "hourglassexecutors.hourglass.eigenlayer.io" => Ok(ObjectKind::Executor),
-        "performer" | "performers" | "hgp" | "performers.hourglass.eigenlayer.io" => {
-            Ok(ObjectKind::Performer)
-        }
-        other => Err(format!(
-            "the server doesn't have a resource type {other:?} here; expected executors or performers"
-        )),
-    }
+    let friendly = match text.to_ascii_lowercase().as_str() {
+        "executor" | "executors" => Some(ObjectKind::Executor),
+        _ => None,
+    };
+    friendly
+        .or_else(|| ObjectKind::from_resource_name(text))
+        .ok_or_else(|| {
+            format!(
+                "the server doesn't have a resource type {:?} here; expected executors or performers",
+                text.to_ascii_lowercase()
+            )
+        })
 }
 
 /// `No resources found in <ns> namespace.` (or `No resources found` with -A).

@@ -114,7 +114,7 @@ pub async fn wait_established(client: &Client, names: &[String], timeout: Durati
             if Instant::now() >= deadline {
                 return Err(CliError::msg(format!(
                     "timed out after {} waiting for CRD {name} to be Established",
-                    crate::duration::display(timeout)
+                    hourglass_shared::formats::duration::display(timeout)
                 )));
             }
             tokio::time::sleep(Duration::from_millis(250)).await;

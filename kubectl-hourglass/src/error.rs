@@ -1,7 +1,5 @@
 //! Typed errors that reach `main`, printed the way kubectl prints them, with an exit code.
 
-use std::fmt;
-
 use kube::core::Status;
 
 /// Exit code of a command or API error.
@@ -128,15 +126,6 @@ pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = inner.source();
     }
     text
-}
-
-/// `Display` for a list of messages joined by `; `.
-pub struct Joined<'a>(pub &'a [String]);
-
-impl fmt::Display for Joined<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.join("; "))
-    }
 }
 
 pub type Result<T, E = CliError> = std::result::Result<T, E>;

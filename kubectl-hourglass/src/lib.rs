@@ -12,7 +12,6 @@ pub mod cluster;
 pub mod commands;
 pub mod completion;
 pub mod context;
-pub mod duration;
 pub mod error;
 pub mod input;
 pub mod install_plan;
@@ -34,7 +33,7 @@ use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command, PerformerCommand};
 use crate::context::Context;
-use crate::error::{CliError, Result};
+use crate::error::Result;
 
 /// Runs one command against a prepared context.
 pub async fn dispatch(command: &Command, ctx: &Context) -> Result<()> {
@@ -145,9 +144,4 @@ pub fn run_complete_helper(args: impl IntoIterator<Item = OsString>) -> ExitCode
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(error::EXIT_ERROR),
     }
-}
-
-/// Errors while printing to a closed pipe end quietly.
-pub fn is_broken_pipe(error: &CliError) -> bool {
-    matches!(error, CliError::Message(m) if m.contains("Broken pipe"))
 }

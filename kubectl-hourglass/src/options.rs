@@ -1,9 +1,11 @@
 //! Options more than one verb takes: kubectl's global flags, `--dry-run`,
-//! `-o` for objects, durations. Verbs import these, never the CLI.
+//! `-o` for objects. Verbs import these, never the CLI. Durations are
+//! parsed by `hourglass_shared::formats::duration`, as the webhook's are.
 
 use std::time::Duration;
 
 use clap::ValueEnum;
+use hourglass_shared::formats::duration;
 
 /// kubectl's global flags, accepted anywhere on the line.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -24,7 +26,7 @@ pub struct GlobalArgs {
     #[arg(short = 'l', long, global = true, value_name = "SELECTOR")]
     pub selector: Option<String>,
     /// Time to wait for one server request, e.g. 30s, 1m; 0 means no limit
-    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration, default_value = "0")]
+    #[arg(long, global = true, value_name = "DURATION", value_parser = duration::parse, default_value = "0")]
     pub request_timeout: Duration,
     /// Log verbosity on stderr: 0 warnings, 2 info, 4 debug, 6 and more trace
     #[arg(
@@ -57,10 +59,6 @@ impl ColorChoice {
             ColorChoice::Auto => is_terminal && no_color.is_none_or(str::is_empty),
         }
     }
-}
-
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    crate::duration::parse(text)
 }
 
 /// `--dry-run`: kubectl's values; a bare `--dry-run` means `client`.

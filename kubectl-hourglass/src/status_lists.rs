@@ -12,7 +12,7 @@
 //!   cache of a quiet resource need not move past other resources' writes.)
 //! - under `--watch`, takes the cache as it is (`resourceVersion=0`, as
 //!   informers do): the next refresh shows what a lagging cache missed.
-//! - reads performers into a summary of the fields it shows (names,
+//! - reads performers into the fields it shows (`ListedPerformer`) (names,
 //!   creation time, image, version, executor, status), skipping scheduling,
 //!   config and `managedFields`, then fills a `Performer` with only those.
 //! - lists the performers' pods the same way, into a summary of what the
@@ -104,14 +104,14 @@ async fn list_performers(
     let request = kube::core::Request::new(Performer::url_path(&(), namespace))
         .list(params)
         .map_err(|e| CliError::msg(format!("cannot build the performer list request: {e}")))?;
-    let list: ObjectList<PerformerSummary> = client
+    let list: ObjectList<ListedPerformer> = client
         .request(request)
         .await
         .map_err(|e| CliError::from_kube_for(PERFORMER_PLURAL, e))?;
     let mut items: Vec<Performer> = list
         .items
         .into_iter()
-        .map(PerformerSummary::into_performer)
+        .map(ListedPerformer::into_performer)
         .collect();
     items.sort_by(|a, b| {
         (&a.metadata.namespace, &a.metadata.name).cmp(&(&b.metadata.namespace, &b.metadata.name))
@@ -121,18 +121,18 @@ async fn list_performers(
 
 /// The part of a performer `status` shows.
 #[derive(Clone, Debug, Deserialize)]
-pub struct PerformerSummary {
+pub struct ListedPerformer {
     #[serde(default)]
-    metadata: SummaryMetadata,
+    metadata: ListedMetadata,
     #[serde(default)]
-    spec: SummarySpec,
+    spec: ListedSpec,
     #[serde(default)]
     status: Option<PerformerStatus>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SummaryMetadata {
+struct ListedMetadata {
     name: Option<String>,
     namespace: Option<String>,
     /// To tell the performer's own pod from a namesake's.
@@ -144,14 +144,14 @@ struct SummaryMetadata {
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SummarySpec {
+struct ListedSpec {
     #[serde(default)]
     image: String,
     version: Option<String>,
     executor_ref: Option<String>,
 }
 
-impl PerformerSummary {
+impl ListedPerformer {
     /// A `Performer` holding only what was read; every other field is empty.
     pub fn into_performer(self) -> Performer {
         let mut performer = Performer::new(
@@ -188,8 +188,8 @@ mod tests {
     use k8s_openapi::jiff::Timestamp;
 
     #[test]
-    fn a_summary_keeps_what_status_shows_and_skips_the_rest() {
-        let summary: PerformerSummary = serde_json::from_value(serde_json::json!({
+    fn a_listed_performer_keeps_what_status_shows_and_skips_the_rest() {
+        let listed: ListedPerformer = serde_json::from_value(serde_json::json!({
             "apiVersion": "hourglass.eigenlayer.io/v1alpha1",
             "kind": "Performer",
             "metadata": {
@@ -205,7 +205,7 @@ mod tests {
             "status": {"phase": "Running", "ready": true},
         }))
         .unwrap();
-        let performer = summary.into_performer();
+        let performer = listed.into_performer();
         assert_eq!(performer.metadata.name.as_deref(), Some("p"));
         assert_eq!(performer.metadata.namespace.as_deref(), Some("avs"));
         assert_eq!(
@@ -224,10 +224,10 @@ mod tests {
     }
 
     #[test]
-    fn a_summary_of_a_performer_without_status_or_spec_still_reads() {
-        let summary: PerformerSummary =
+    fn a_listed_performer_without_status_or_spec_still_reads() {
+        let listed: ListedPerformer =
             serde_json::from_value(serde_json::json!({"metadata": {"name": "bare"}})).unwrap();
-        let performer = summary.into_performer();
+        let performer = listed.into_performer();
         assert_eq!(performer.metadata.name.as_deref(), Some("bare"));
         assert!(performer.status.is_none());
     }

@@ -7,6 +7,12 @@ pub const EXECUTOR_KIND: &str = "HourglassExecutor";
 pub const PERFORMER_KIND: &str = "Performer";
 pub const EXECUTOR_PLURAL: &str = "hourglassexecutors";
 pub const PERFORMER_PLURAL: &str = "performers";
+pub const EXECUTOR_SHORT_NAME: &str = "hge";
+pub const PERFORMER_SHORT_NAME: &str = "hgp";
+// The `#[kube(...)]` derives on the types take literals only (a proc
+// macro reads them before constants exist), so group, version, kinds,
+// short names and the category are written there once more;
+// `shared/tests/crd.rs` fails when the two disagree.
 /// `kubectl get hourglass` lists both kinds.
 pub const CATEGORY: &str = "hourglass";
 

@@ -2,9 +2,11 @@
 //! without talking to a cluster: their types, the documented rules, defaults
 //! and the translation of hardware requirements into scheduling.
 //!
-//! Nothing here does I/O. The admission webhook and `kubectl hourglass
-//! validate` both call [`review`], so the two give the same answer by
-//! construction.
+//! Nothing here does I/O. The webhook's `/mutate` and `kubectl hourglass
+//! validate` call [`review`] (defaults, hardware terms, then the rules);
+//! `/validate` calls the rules alone ([`HourglassObject::validate`]), as
+//! it runs after every mutation. The rules are the same functions in all
+//! three, so the answers agree by construction.
 
 pub mod constants;
 pub mod crd;

@@ -7,7 +7,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::constants::{EXECUTOR_KIND, GROUP_VERSION, PERFORMER_KIND};
+use crate::constants::{
+    API_GROUP, EXECUTOR_KIND, EXECUTOR_PLURAL, EXECUTOR_SHORT_NAME, GROUP_VERSION, PERFORMER_KIND,
+    PERFORMER_PLURAL, PERFORMER_SHORT_NAME,
+};
 use crate::executor::HourglassExecutor;
 use crate::performer::Performer;
 
@@ -23,6 +26,35 @@ impl ObjectKind {
             EXECUTOR_KIND => Some(ObjectKind::Executor),
             PERFORMER_KIND => Some(ObjectKind::Performer),
             _ => None,
+        }
+    }
+
+    /// The kind as the apiserver names its resource: `kubectl get
+    /// <name>` takes the singular (the kind in lower case), the plural,
+    /// the short name and `<plural>.<group>`, in any case.
+    pub fn from_resource_name(name: &str) -> Option<Self> {
+        let name = name.to_ascii_lowercase();
+        [ObjectKind::Executor, ObjectKind::Performer]
+            .into_iter()
+            .find(|kind| {
+                name == kind.as_str().to_ascii_lowercase()
+                    || name == kind.plural()
+                    || name == kind.short_name()
+                    || name == format!("{}.{API_GROUP}", kind.plural())
+            })
+    }
+
+    pub fn plural(self) -> &'static str {
+        match self {
+            ObjectKind::Executor => EXECUTOR_PLURAL,
+            ObjectKind::Performer => PERFORMER_PLURAL,
+        }
+    }
+
+    pub fn short_name(self) -> &'static str {
+        match self {
+            ObjectKind::Executor => EXECUTOR_SHORT_NAME,
+            ObjectKind::Performer => PERFORMER_SHORT_NAME,
         }
     }
 

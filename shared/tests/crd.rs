@@ -22,6 +22,38 @@ fn committed_crds_match_the_types() {
     }
 }
 
+/// `#[kube(...)]` takes literals; the rest of the workspace takes the
+/// constants. This ties the two.
+#[test]
+fn the_derives_name_the_resources_as_the_constants_do() {
+    use hourglass_shared::constants::*;
+    use hourglass_shared::object::ObjectKind;
+    for (kind, (_, crd)) in [ObjectKind::Executor, ObjectKind::Performer]
+        .into_iter()
+        .zip(hourglass_shared::crd::crds())
+    {
+        let crd = serde_json::to_value(crd).unwrap();
+        let names = &crd["spec"]["names"];
+        assert_eq!(crd["spec"]["group"], API_GROUP, "{kind}");
+        assert_eq!(crd["spec"]["versions"][0]["name"], API_VERSION, "{kind}");
+        assert_eq!(names["kind"], kind.as_str());
+        assert_eq!(names["plural"], kind.plural());
+        assert_eq!(names["singular"], kind.as_str().to_ascii_lowercase());
+        assert_eq!(names["shortNames"], json!([kind.short_name()]));
+        assert_eq!(names["categories"], json!([CATEGORY]));
+        assert_eq!(GROUP_VERSION, format!("{API_GROUP}/{API_VERSION}"));
+        for name in [
+            names["kind"].as_str().unwrap(),
+            names["plural"].as_str().unwrap(),
+            names["shortNames"][0].as_str().unwrap(),
+            &format!("{}.{API_GROUP}", kind.plural()),
+        ] {
+            assert_eq!(ObjectKind::from_resource_name(name), Some(kind), "{name}");
+        }
+    }
+    assert_eq!(ObjectKind::from_resource_name("pods"), None);
+}
+
 #[test]
 fn crds_carry_names_columns_and_subresources() {
     let crds: Vec<Value> = hourglass_shared::crd::crds()

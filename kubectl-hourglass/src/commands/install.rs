@@ -51,7 +51,7 @@ pub struct Args {
     #[arg(long)]
     pub force_conflicts: bool,
     /// How long to wait for the CRDs to be Established
-    #[arg(long, value_parser = crate::options::parse_duration, default_value = "60s")]
+    #[arg(long, value_parser = hourglass_shared::formats::duration::parse, default_value = "60s")]
     pub timeout: Duration,
 }
 

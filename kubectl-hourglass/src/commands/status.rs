@@ -45,7 +45,7 @@ pub struct Args {
     #[arg(short = 'w', long)]
     pub watch: bool,
     /// How often to look again with --watch
-    #[arg(long, value_parser = crate::options::parse_duration, default_value = "2s")]
+    #[arg(long, value_parser = hourglass_shared::formats::duration::parse, default_value = "2s")]
     pub interval: Duration,
 }
 

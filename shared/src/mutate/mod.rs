@@ -73,7 +73,7 @@ pub fn mutate_performer(
     let mut node_affinity = node_affinity::truth(spec.scheduling.as_ref(), old_scheduling);
     hardware::apply(spec, &mut node_affinity, context.profile);
     if let Some(node_affinity) = node_affinity {
-        node_affinity::place(
+        node_affinity::write_to_both(
             spec.scheduling.get_or_insert_with(Default::default),
             node_affinity,
         );

@@ -50,7 +50,7 @@ pub(super) fn truth(
 }
 
 /// Writes `affinity` to both places, keeping any pod (anti-)affinity.
-pub(super) fn place(scheduling: &mut SchedulingConfig, affinity: NodeAffinity) {
+pub(super) fn write_to_both(scheduling: &mut SchedulingConfig, affinity: NodeAffinity) {
     scheduling.node_affinity = Some(affinity.clone());
     scheduling
         .affinity

@@ -32,7 +32,7 @@ pub async fn create_on_server(
     let created = api
         .create(&params, &dynamic)
         .await
-        .map_err(|e| CliError::from_kube_for(api::plural(kind), e))?;
+        .map_err(|e| CliError::from_kube_for(kind.plural(), e))?;
     serde_json::to_value(created).map_err(|e| CliError::msg(e.to_string()))
 }
 

@@ -45,7 +45,7 @@ async fn crds(client: &kube::Client) -> Vec<(String, Read<Option<CrdState>>)> {
     let api: Api<CustomResourceDefinition> = Api::all(client.clone());
     let mut found = Vec::new();
     for kind in [ObjectKind::Executor, ObjectKind::Performer] {
-        let name = format!("{}.{API_GROUP}", api::plural(kind));
+        let name = format!("{}.{API_GROUP}", kind.plural());
         let state = api.get_opt(&name).await.map_err(cannot_read).map(|crd| {
             crd.map(|crd| CrdState {
                 established: is_established(&crd),

@@ -24,10 +24,10 @@ use tokio::time::Instant;
 use hourglass_shared::status::UpgradeGoal;
 
 use crate::context::Context;
-use crate::duration;
 use crate::error::{CliError, Result};
 use crate::interrupt::Interrupt;
 use crate::options::DryRun;
+use hourglass_shared::formats::duration;
 
 pub use cluster::UpgradeApi;
 pub use rollback::{
@@ -70,12 +70,12 @@ pub struct Args {
     #[arg(long)]
     pub version: Option<String>,
     /// One deadline for the whole upgrade, e.g. 90s, 5m, 1h
-    #[arg(long, value_parser = crate::options::parse_duration, default_value = "5m")]
+    #[arg(long, value_parser = duration::parse, default_value = "5m")]
     pub timeout: Duration,
     /// How long the operator may take to start a new pod before the upgrade
     /// counts as failed (it reacts within seconds when it runs; an old pod
     /// may take its 30 s grace period to go, and the operator requeues every 2m)
-    #[arg(long, value_parser = crate::options::parse_duration, default_value = "2m")]
+    #[arg(long, value_parser = duration::parse, default_value = "2m")]
     pub operator_timeout: Duration,
     /// Return once the change is written, without waiting for it to run
     #[arg(long)]
@@ -85,7 +85,7 @@ pub struct Args {
     pub rollback: bool,
     /// How long the rollback keeps trying while writes are refused for a
     /// passing reason (webhook or apiserver unavailable)
-    #[arg(long, value_parser = crate::options::parse_duration, default_value = "30s")]
+    #[arg(long, value_parser = duration::parse, default_value = "30s")]
     pub rollback_timeout: Duration,
     /// client: show the change; server: send it with dryRun so the apiserver and webhook check it
     #[arg(long, value_enum, num_args = 0..=1, default_value_t = DryRun::None, default_missing_value = "client", require_equals = true)]
@@ -94,7 +94,7 @@ pub struct Args {
     #[arg(long)]
     pub diff: bool,
     /// How often to look at the performer while waiting
-    #[arg(long, value_parser = crate::options::parse_duration, default_value = "1s", hide = true)]
+    #[arg(long, value_parser = duration::parse, default_value = "1s", hide = true)]
     pub poll_interval: Duration,
 }
 

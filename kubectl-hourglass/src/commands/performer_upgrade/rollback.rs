@@ -11,8 +11,8 @@ use tokio::time::Instant;
 
 use super::cluster::UpgradeApi;
 use super::write::{Target, write_target};
-use crate::duration;
 use crate::error::CliError;
+use hourglass_shared::formats::duration;
 
 /// Pause before trying a rollback again after a refusal that may pass.
 pub const ROLLBACK_RETRY: Duration = Duration::from_secs(1);

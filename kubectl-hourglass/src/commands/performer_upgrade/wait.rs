@@ -11,8 +11,8 @@ use tokio::time::Instant;
 use hourglass_shared::status::{UpgradeGoal, UpgradeProgress, judge_upgrade};
 
 use super::cluster::UpgradeApi;
-use crate::duration;
 use crate::error::Result;
+use hourglass_shared::formats::duration;
 
 /// What `wait_for` waits for, and how.
 #[derive(Clone, Debug)]
