@@ -4,6 +4,28 @@
 //! -> view model ([`view`]) -> renderer ([`render`]) -> a writer. Errors are
 //! typed ([`error::CliError`]) and turned into kubectl-style messages and an
 //! exit code in [`run_main`].
+//!
+//! Where things are:
+//! - `cli` defines the command line; `options` the flags several verbs
+//!   take. Verbs import options, never the CLI.
+//! - `commands/` holds one verb per file, or per folder when it has parts
+//!   (`create/`, `doctor/`, `performer_upgrade/`). No verb imports another:
+//!   what two verbs share lives in the modules below.
+//! - Reading the cluster: `api` (our two kinds, parsed once at the
+//!   boundary), `status_lists` and `pods` (what `status` lists),
+//!   `references` (Secrets and ConfigMaps a performer names), `warnings`
+//!   (the apiserver's warning headers). Writing: `cluster` (server-side
+//!   apply of manifests), `install_plan` and `manifests` (what `install`
+//!   writes, also read by `doctor` and `uninstall`).
+//! - Reading files: `input` (`-f`), `chart_values/` (the executor chart's
+//!   values).
+//! - Showing: `view/` turns objects into view models (rows for `get`, the
+//!   overview for `status`, the description for `describe`); `render/`
+//!   writes them as tables, YAML/JSON, aligned descriptions and ANSI.
+//! - `completion/` answers shell completion; `interrupt` makes Ctrl-C an
+//!   event; `context` is what every verb gets.
+//! - The rules, defaults, status vocabulary and durations are
+//!   `hourglass_shared`'s; nothing here restates them.
 
 pub mod api;
 pub mod chart_values;

@@ -5,6 +5,15 @@
 //! [`router`] is the whole HTTP surface of the TLS port and can be driven
 //! in-process; [`server::start`] binds the listeners, loads certificates and
 //! runs everything the binary runs.
+//!
+//! A review flows one way: `body` (size and time limits) -> `decode` (into a
+//! [`request::ReviewRequest`], or a typed refusal) -> `validate` / `mutate`
+//! (the rules and mutation of `hourglass-shared`, with the watched stores
+//! `executor_cache` and `reference_cache` for cross-object warnings) ->
+//! `response` (the only place that turns refusals and verdicts into HTTP and
+//! AdmissionReviews). `tls` and `server` serve it, `admin` and `metrics`
+//! report on it, `shutdown` drains it. `review_fixture` builds reviews for
+//! tests, fuzz seeds and benchmarks; the server never uses it.
 
 pub mod admin;
 pub mod args;
