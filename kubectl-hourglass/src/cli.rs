@@ -5,8 +5,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    completion, create, describe, doctor, get, install, performer_upgrade, status, uninstall,
-    validate, version,
+    completion, create, describe, doctor, get, install, performer_history, performer_undo,
+    performer_upgrade, status, uninstall, validate, version,
 };
 use crate::options::GlobalArgs;
 
@@ -78,4 +78,8 @@ pub struct PerformerArgs {
 pub enum PerformerCommand {
     /// Change a performer's image (and version) safely, then wait until it runs
     Upgrade(performer_upgrade::Args),
+    /// List the images and versions a performer had before its upgrades
+    History(performer_history::Args),
+    /// Upgrade a performer back to the spec before its last upgrade (or --to-revision)
+    Undo(performer_undo::Args),
 }

@@ -44,6 +44,7 @@ pub mod pods;
 pub mod references;
 pub mod render;
 pub mod status_lists;
+pub mod upgrade;
 pub mod view;
 pub mod warnings;
 
@@ -66,6 +67,8 @@ pub async fn dispatch(command: &Command, ctx: &Context) -> Result<()> {
         Command::Create(args) => commands::create::run(args, ctx, &mut std::io::stdin()).await,
         Command::Performer(performer) => match &performer.command {
             PerformerCommand::Upgrade(args) => commands::performer_upgrade::run(args, ctx).await,
+            PerformerCommand::History(args) => commands::performer_history::run(args, ctx).await,
+            PerformerCommand::Undo(args) => commands::performer_undo::run(args, ctx).await,
         },
         Command::Status(args) => commands::status::run(args, ctx).await,
         Command::Get(args) => commands::get::run(args, ctx).await,

@@ -96,14 +96,15 @@ fn performer_upgrade_flags() {
     {
         Command::Performer(performer) => match performer.command {
             PerformerCommand::Upgrade(args) => {
-                assert_eq!(args.name, "p");
+                assert_eq!(args.names, ["p"]);
                 assert_eq!(args.image, "i:v2");
                 assert_eq!(args.version.as_deref(), Some("v2"));
-                assert_eq!(args.timeout, Duration::from_secs(90));
-                assert!(args.rollback);
-                assert!(!args.no_wait);
+                assert_eq!(args.options.timeout, Duration::from_secs(90));
+                assert!(args.options.rollback);
+                assert!(!args.options.no_wait);
                 assert_eq!(args.dry_run, DryRun::Server);
             }
+            other => panic!("{other:?}"),
         },
         other => panic!("{other:?}"),
     }
@@ -111,8 +112,37 @@ fn performer_upgrade_flags() {
         Command::Performer(performer) => match performer.command {
             PerformerCommand::Upgrade(args) => {
                 assert_eq!(args.dry_run, DryRun::Client);
-                assert_eq!(args.timeout, Duration::from_secs(300));
+                assert_eq!(args.options.timeout, Duration::from_secs(300));
+                assert_eq!(args.max_parallel, 1);
             }
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+    match parse("performer upgrade a b --image i:v2 --max-parallel 5 --halt-on-failure --yes")
+        .command
+    {
+        Command::Performer(performer) => match performer.command {
+            PerformerCommand::Upgrade(args) => {
+                assert_eq!(args.names, ["a", "b"]);
+                assert_eq!(args.max_parallel, 5);
+                assert!(args.halt_on_failure && args.yes);
+            }
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        fails("performer upgrade -l a=b --image i --max-parallel 0").contains("--max-parallel")
+    );
+    match parse("performer undo p --to-revision 3 --rollback").command {
+        Command::Performer(performer) => match performer.command {
+            PerformerCommand::Undo(args) => {
+                assert_eq!(args.name, "p");
+                assert_eq!(args.to_revision, Some(3));
+                assert!(args.options.rollback);
+            }
+            other => panic!("{other:?}"),
         },
         other => panic!("{other:?}"),
     }

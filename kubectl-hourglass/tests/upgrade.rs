@@ -9,9 +9,7 @@
 use kube::core::Status;
 use serde_json::json;
 
-use kubectl_hourglass::commands::performer_upgrade::{
-    Target, is_transient_refusal, restore_command,
-};
+use kubectl_hourglass::upgrade::{Target, is_transient_refusal, restore_command};
 
 /// What the apiserver answers when a webhook with failurePolicy Fail is down.
 fn webhook_down() -> kube::Error {

@@ -21,6 +21,7 @@ pub mod references;
 pub mod review;
 pub mod scheduling;
 pub mod status;
+pub mod upgrade_history;
 pub mod validate;
 pub mod violation;
 pub mod workload;

@@ -6,6 +6,8 @@ pub mod describe;
 pub mod doctor;
 pub mod get;
 pub mod install;
+pub mod performer_history;
+pub mod performer_undo;
 pub mod performer_upgrade;
 pub mod status;
 pub mod uninstall;

@@ -151,7 +151,10 @@ pub fn want(root: &Command, words: &[String]) -> Candidates {
             Err(_) => Candidates::Words(Vec::new(), DIRECTIVE_NO_FILE),
         },
         (["status"], 0) => Candidates::Objects(ObjectKind::Executor),
-        (["performer", "upgrade"], 0) => Candidates::Objects(ObjectKind::Performer),
+        // `upgrade` takes many names: every position is a performer.
+        (["performer", "upgrade"], _) | (["performer", "history" | "undo"], 0) => {
+            Candidates::Objects(ObjectKind::Performer)
+        }
         (["completion"], 0) => Candidates::Words(
             vec!["bash".to_string(), "zsh".to_string(), "fish".to_string()],
             DIRECTIVE_NO_FILE,
@@ -203,7 +206,7 @@ mod tests {
 
     #[test]
     fn nested_and_flags() {
-        assert_eq!(fixed("performer "), vec!["upgrade"]);
+        assert_eq!(fixed("performer "), vec!["upgrade", "history", "undo"]);
         assert_eq!(fixed("create "), vec!["executor", "performer"]);
         let flags = fixed("performer upgrade x --");
         assert!(flags.contains(&"--image".to_string()));

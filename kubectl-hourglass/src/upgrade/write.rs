@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use hourglass_shared::constants::PERFORMER_PLURAL;
+use hourglass_shared::upgrade_history::UPGRADE_HISTORY_ANNOTATION;
 use hourglass_shared::{HourglassObject, Performer};
 
 use super::cluster::UpgradeApi;
@@ -52,12 +53,17 @@ pub fn desired_version(current: &Performer, image: &str, version: Option<&str>) 
         .or_else(|| current.spec.version.clone())
 }
 
-/// The merge patch: the precondition and the two fields, nothing else.
-pub fn patch_body(resource_version: &str, target: &Target) -> Value {
-    json!({
+/// The merge patch: the precondition, the two fields and, when given, the
+/// new upgrade history; nothing else.
+pub fn patch_body(resource_version: &str, target: &Target, history: Option<&str>) -> Value {
+    let mut body = json!({
         "metadata": { "resourceVersion": resource_version },
         "spec": { "image": target.image, "version": target.version },
-    })
+    });
+    if let Some(history) = history {
+        body["metadata"]["annotations"] = json!({ UPGRADE_HISTORY_ANNOTATION: history });
+    }
+    body
 }
 
 /// `current` with `target` written in, if the rules allow it.
@@ -107,35 +113,48 @@ fn is_conflict(error: &kube::Error) -> bool {
     matches!(error, kube::Error::Api(status) if status.code == 409)
 }
 
-/// Writes `target_for(current)` with a resourceVersion precondition,
-/// re-reading and re-applying on conflict. `keep_if` decides, on each fresh
-/// read, whether to go on (a rollback stops when another writer changed
-/// the image).
+/// How a write derives what it writes from the performer as just read.
+pub struct Change<'a> {
+    /// The image and version to write.
+    pub target_for: &'a dyn Fn(&Performer) -> Target,
+    /// Whether to go on (a rollback stops when another writer changed the
+    /// image); `Err` ends the write with that message.
+    pub keep_if: &'a dyn Fn(&Performer) -> std::result::Result<(), String>,
+    /// The upgrade history to write with it, or `None` to leave it.
+    pub history_for: &'a dyn Fn(&Performer) -> Result<Option<String>>,
+}
+
+/// Writes `change` with a resourceVersion precondition, re-reading and
+/// re-applying on conflict.
 pub async fn write_target(
     api: &UpgradeApi,
     name: &str,
-    target_for: impl Fn(&Performer) -> Target,
-    keep_if: impl Fn(&Performer) -> std::result::Result<(), String>,
+    change: &Change<'_>,
     dry_run: bool,
     deadline: Instant,
     progress: &mut dyn FnMut(String),
 ) -> Result<Written> {
     for attempt in 1..=MAX_ATTEMPTS {
         let current = api.read(name).await?;
-        keep_if(&current).map_err(CliError::Message)?;
-        let target = target_for(&current);
+        (change.keep_if)(&current).map_err(CliError::Message)?;
+        let target = (change.target_for)(&current);
         let recorded = Target::of(&current);
         if recorded == target {
             return Ok(Written::AlreadyThere);
         }
         upgraded(&current, &target)?;
+        let history = (change.history_for)(&current)?;
         let resource_version = current
             .metadata
             .resource_version
             .clone()
             .unwrap_or_default();
         match api
-            .merge_patch(name, &patch_body(&resource_version, &target), dry_run)
+            .merge_patch(
+                name,
+                &patch_body(&resource_version, &target, history.as_deref()),
+                dry_run,
+            )
             .await
         {
             Ok(object) => {

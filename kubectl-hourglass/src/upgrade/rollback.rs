@@ -10,9 +10,10 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use super::cluster::UpgradeApi;
-use super::write::{Target, write_target};
-use crate::error::CliError;
+use super::write::{Change, Target, write_target};
+use crate::error::{CliError, Result};
 use hourglass_shared::formats::duration;
+use hourglass_shared::upgrade_history;
 
 /// Pause before trying a rollback again after a refusal that may pass.
 pub const ROLLBACK_RETRY: Duration = Duration::from_secs(1);
@@ -24,6 +25,8 @@ pub struct RollbackPlan<'a> {
     pub ours: &'a Target,
     /// What the spec held before the upgrade.
     pub recorded: &'a Target,
+    /// The history entry the upgrade added, taken out again on rollback.
+    pub added_revision: Option<u64>,
     /// How long refusals that may pass are retried.
     pub budget: Duration,
     pub retry_every: Duration,
@@ -87,26 +90,36 @@ pub async fn roll_back_within(
         attempts += 1;
         // Set when a fresh read shows another writer's image.
         let left_alone = std::cell::RefCell::new(None);
-        let result = write_target(
-            api,
-            name,
-            |_| restore.clone(),
-            |current| {
-                if current.spec.image == ours_image {
-                    return Ok(());
-                }
-                let why = format!(
-                    "not rolling back: spec.image is now {} (written by someone else)",
-                    current.spec.image
-                );
-                *left_alone.borrow_mut() = Some(why.clone());
-                Err(why)
-            },
-            false,
-            deadline,
-            progress,
-        )
-        .await;
+        let keep_if = |current: &hourglass_shared::Performer| {
+            if current.spec.image == ours_image {
+                return Ok(());
+            }
+            let why = format!(
+                "not rolling back: spec.image is now {} (written by someone else)",
+                current.spec.image
+            );
+            *left_alone.borrow_mut() = Some(why.clone());
+            Err(why)
+        };
+        let history_for = |current: &hourglass_shared::Performer| -> Result<Option<String>> {
+            let Some(revision) = plan.added_revision else {
+                return Ok(None);
+            };
+            let history = upgrade_history::read(current.metadata.annotations.as_ref())
+                .map_err(CliError::Message)?;
+            if !history.iter().any(|entry| entry.revision == revision) {
+                return Ok(None);
+            }
+            Ok(Some(upgrade_history::to_annotation(
+                &upgrade_history::without(history, revision),
+            )))
+        };
+        let change = Change {
+            target_for: &|_| restore.clone(),
+            keep_if: &keep_if,
+            history_for: &history_for,
+        };
+        let result = write_target(api, name, &change, false, deadline, progress).await;
         if let Some(why) = left_alone.into_inner() {
             return RollbackEnd::LeftAlone(why);
         }
