@@ -5,8 +5,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    completion, create, describe, doctor, get, install, performer_upgrade, status, uninstall,
-    validate, version,
+    audit, completion, create, describe, doctor, get, install, performer_upgrade, status,
+    uninstall, validate, version,
 };
 use crate::options::GlobalArgs;
 
@@ -59,6 +59,8 @@ pub enum Command {
     Describe(describe::Args),
     /// Check files offline with the same rules as the admission webhook
     Validate(validate::Args),
+    /// Judge stored executors and performers with the webhook's rules; exit code 0 clean, 1 error, 2 findings
+    Audit(audit::Args),
     /// Print a shell completion script (bash, zsh or fish)
     Completion(completion::Args),
     /// Print the client version and, if reachable, the server's

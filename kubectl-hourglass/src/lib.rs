@@ -71,6 +71,7 @@ pub async fn dispatch(command: &Command, ctx: &Context) -> Result<()> {
         Command::Get(args) => commands::get::run(args, ctx).await,
         Command::Describe(args) => commands::describe::run(args, ctx).await,
         Command::Validate(args) => commands::validate::run(args, ctx, &mut std::io::stdin()).await,
+        Command::Audit(args) => commands::audit::run(args, ctx).await,
         Command::Completion(args) => commands::completion::run(args, ctx),
         Command::Version(args) => commands::version::run(args, ctx).await,
         Command::Complete(args) => {
