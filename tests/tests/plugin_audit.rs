@@ -232,7 +232,9 @@ async fn audit_reads_the_webhooks_profile_from_its_config_map() {
         outcome.stderr
     );
     assert!(
-        outcome.stdout.contains("toleration cluster.example/gpu"),
+        outcome
+            .stdout
+            .contains(r#"webhook would add /spec/scheduling {"tolerations":[{"effect":"NoSchedule","key":"cluster.example/gpu""#),
         "{}",
         outcome.stdout
     );

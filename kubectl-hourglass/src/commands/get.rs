@@ -6,6 +6,7 @@
 //! pods as `status` does, naming any object that does not fit its type.
 
 use kube::api::ListParams;
+use serde_json::Value;
 
 use hourglass_shared::HourglassObject;
 use hourglass_shared::object::ObjectKind;
@@ -66,12 +67,7 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
         ],
         None => api::fetch_all(ctx, args.kind, namespace.as_deref()).await?,
     };
-    let mut fetched = fetched;
-    if let Some(sort_by) = &args.listing.sort_by {
-        let raw: Vec<serde_json::Value> = fetched.iter().map(|f| f.raw.clone()).collect();
-        let order = sort_by.order(&raw).map_err(CliError::Message)?;
-        fetched = permute(fetched, &order);
-    }
+    let fetched = sorted(args, fetched)?;
     let as_list = args.name.is_none();
     let style = TableStyle {
         wide: args.output == Some(Format::Wide),
@@ -80,23 +76,15 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
         color: ctx.color(),
     };
     let objects_output = match &args.output {
-        Some(Format::Json) => Some(ObjectOutput::Json),
-        Some(Format::Yaml) => Some(ObjectOutput::Yaml),
-        Some(Format::Name) => Some(ObjectOutput::Name),
-        _ => None,
-    };
-    if let Some(output) = objects_output {
-        if fetched.is_empty() && output == ObjectOutput::Name {
+        Some(Format::Json) => ObjectOutput::Json,
+        Some(Format::Yaml) => ObjectOutput::Yaml,
+        Some(Format::Name) if fetched.is_empty() => {
             ctx.note(no_resources(namespace.as_deref()));
             return Ok(());
         }
-        let raw = fetched.into_iter().map(|f| f.raw).collect();
-        structured::write_objects(&mut *ctx.out(), output, raw, as_list)?;
-        return Ok(());
-    }
-    match &args.output {
+        Some(Format::Name) => ObjectOutput::Name,
         Some(Format::JsonPath(template)) => {
-            let mut raw: Vec<serde_json::Value> = fetched.into_iter().map(|f| f.raw).collect();
+            let mut raw: Vec<Value> = fetched.into_iter().map(|f| f.raw).collect();
             // A named object is the template's root, as in kubectl.
             let data = if as_list {
                 structured::list(raw)
@@ -107,16 +95,41 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
             return Ok(());
         }
         Some(Format::CustomColumns(columns)) => {
-            let raw: Vec<serde_json::Value> = fetched.into_iter().map(|f| f.raw).collect();
+            let raw: Vec<Value> = fetched.into_iter().map(|f| f.raw).collect();
             listing::write_custom_columns(&mut *ctx.out(), columns, &raw, &style)?;
             return Ok(());
         }
-        _ => {}
-    }
-    if fetched.is_empty() {
-        ctx.note(no_resources(namespace.as_deref()));
-        return Ok(());
-    }
+        None | Some(Format::Wide) => {
+            if fetched.is_empty() {
+                ctx.note(no_resources(namespace.as_deref()));
+                return Ok(());
+            }
+            return write_table(args, ctx, fetched, namespace.as_deref(), &style).await;
+        }
+    };
+    let raw = fetched.into_iter().map(|f| f.raw).collect();
+    structured::write_objects(&mut *ctx.out(), objects_output, raw, as_list)?;
+    Ok(())
+}
+
+/// `fetched` in `--sort-by` order (the server's JSON of each), or as listed.
+fn sorted(args: &Args, fetched: Vec<Fetched>) -> Result<Vec<Fetched>> {
+    let Some(sort_by) = &args.listing.sort_by else {
+        return Ok(fetched);
+    };
+    let raw: Vec<Value> = fetched.iter().map(|f| f.raw.clone()).collect();
+    let order = sort_by.order(&raw).map_err(CliError::Message)?;
+    Ok(permute(fetched, &order))
+}
+
+/// The kind's table, performers judged from their pods.
+async fn write_table(
+    args: &Args,
+    ctx: &Context,
+    fetched: Vec<Fetched>,
+    namespace: Option<&str>,
+    style: &TableStyle,
+) -> Result<()> {
     let (objects, labels): (Vec<HourglassObject>, Vec<String>) =
         readable(ctx, fetched).into_iter().unzip();
     let labels = args.listing.show_labels.then_some(labels.as_slice());
@@ -130,7 +143,7 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
                     HourglassObject::Performer(_) => None,
                 })
                 .collect();
-            table::write_rows(&mut *ctx.out(), columns::EXECUTORS, &rows, labels, &style)?;
+            table::write_rows(&mut *ctx.out(), columns::EXECUTORS, &rows, labels, style)?;
         }
         ObjectKind::Performer => {
             let performers: Vec<&hourglass_shared::Performer> = objects
@@ -141,13 +154,12 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
                 })
                 .collect();
             // The table judges each performer from its pod, as `status` does.
-            let pods =
-                list_performer_pods(ctx, namespace.as_deref(), &ListParams::default()).await?;
+            let pods = list_performer_pods(ctx, namespace, &ListParams::default()).await?;
             let rows: Vec<PerformerRow> = performers
                 .iter()
                 .map(|p| PerformerRow::from(p, pods.as_ref(), now))
                 .collect();
-            table::write_rows(&mut *ctx.out(), columns::PERFORMERS, &rows, labels, &style)?;
+            table::write_rows(&mut *ctx.out(), columns::PERFORMERS, &rows, labels, style)?;
         }
     }
     Ok(())
