@@ -20,6 +20,7 @@ Examples:
   kubectl hourglass create executor --from-chart-values my-executor-values.yaml
   kubectl hourglass performer upgrade my-avs --image ghcr.io/org/performer:v1.1.0 --version v1.1.0
   kubectl hourglass status
+  kubectl hourglass audit -A
   kubectl hourglass validate -f performers/";
 
 #[derive(Debug, Parser)]
