@@ -182,3 +182,35 @@ pub struct ListingArgs {
     #[arg(long)]
     pub no_headers: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_a_verb_cannot_print_are_refused_with_the_ones_it_can() {
+        let status = FormatParser {
+            plain: &["json", "yaml"],
+        };
+        assert_eq!(status.parse("json"), Ok(Format::Json));
+        let error = status.parse("wide").unwrap_err();
+        assert!(
+            error.contains("use one of json, yaml, jsonpath=TEMPLATE, custom-columns=SPEC"),
+            "{error}"
+        );
+        let error = status.parse("jsonpath").unwrap_err();
+        assert!(error.contains("needs its template after '='"), "{error}");
+        assert!(matches!(
+            status.parse("jsonpath={.performers[*].name}"),
+            Ok(Format::JsonPath(_))
+        ));
+        let error = status.parse("jsonpath={.performers[}").unwrap_err();
+        assert!(error.starts_with("-o jsonpath: unclosed ["), "{error}");
+        assert!(error.contains(JSONPATH_EXAMPLE), "{error}");
+        let error = status.parse("custom-columns=NAME").unwrap_err();
+        assert!(
+            error.starts_with("-o custom-columns: \"NAME\" is not HEADER:PATH"),
+            "{error}"
+        );
+    }
+}

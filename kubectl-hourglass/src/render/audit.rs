@@ -74,3 +74,52 @@ pub fn findings(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn finding(name: &str, violations: &[&str], patch: Vec<serde_json::Value>) -> Finding {
+        Finding {
+            kind: "Performer".into(),
+            namespace: "avs".into(),
+            name: name.into(),
+            violations: violations.iter().map(|v| v.to_string()).collect(),
+            warnings: Vec::new(),
+            patch,
+            pod: String::new(),
+            pod_lacks: Vec::new(),
+            labels: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_row_per_object_then_a_line_per_problem() {
+        let findings = [
+            finding("ok", &[], Vec::new()),
+            finding(
+                "bad",
+                &["metadata.name: no dots"],
+                vec![json!({"op": "add", "path": "/spec/logLevel", "value": "info"})],
+            ),
+        ];
+        let mut out = Vec::new();
+        findings_table(&mut out, &findings);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\
+KIND        NAME   VIOLATIONS   CHANGES   POD LACKS   RESULT
+Performer   ok     0            0         0           clean
+Performer   bad    1            1         0           needs attention
+
+performer/bad: metadata.name: no dots
+performer/bad: webhook would add /spec/logLevel \"info\"
+"
+        );
+    }
+
+    fn findings_table(out: &mut Vec<u8>, rows: &[Finding]) {
+        findings(out, rows, &TableStyle::default(), false).unwrap();
+    }
+}

@@ -207,3 +207,50 @@ pub fn phase_cell(phase: &str) -> Styled {
         color: phase_color(phase),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Row(&'static str, &'static str);
+
+    const COLUMNS: &[Column<Row>] = &[
+        Column::namespace(|r| r.0.into()),
+        Column::new("name", |r| r.1.into()),
+        Column::wide("length", |r| r.1.len().to_string().into()),
+    ];
+
+    fn text(rows: &[Row], labels: Option<&[String]>, style: TableStyle) -> String {
+        let mut out = Vec::new();
+        write_rows(&mut out, COLUMNS, rows, labels, &style).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn columns_follow_the_flags() {
+        let rows = [Row("a", "first"), Row("bb", "second")];
+        assert_eq!(
+            text(&rows, None, TableStyle::default()),
+            "NAME\nfirst\nsecond\n"
+        );
+        let all = TableStyle {
+            wide: true,
+            all_namespaces: true,
+            no_headers: true,
+            color: false,
+        };
+        assert_eq!(text(&rows, None, all), "a    first    5\nbb   second   6\n");
+        let labels = [labels_text([]), "x=1".to_string()];
+        assert_eq!(
+            text(&rows, Some(&labels), TableStyle::default()),
+            "NAME     LABELS\nfirst    <none>\nsecond   x=1\n"
+        );
+    }
+
+    #[test]
+    fn labels_sorted_like_kubectl() {
+        let object = serde_json::json!({"metadata": {"labels": {"tier": "a", "app": "b"}}});
+        assert_eq!(labels_of(&object), "app=b,tier=a");
+        assert_eq!(labels_of(&serde_json::json!({})), "<none>");
+    }
+}
