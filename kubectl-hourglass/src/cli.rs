@@ -5,7 +5,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    completion, create, describe, doctor, get, install, performer_history, performer_undo,
+    audit, completion, create, describe, doctor, get, install, performer_history, performer_undo,
     performer_upgrade, status, uninstall, validate, version,
 };
 use crate::options::GlobalArgs;
@@ -20,6 +20,7 @@ Examples:
   kubectl hourglass create executor --from-chart-values my-executor-values.yaml
   kubectl hourglass performer upgrade my-avs --image ghcr.io/org/performer:v1.1.0 --version v1.1.0
   kubectl hourglass status
+  kubectl hourglass audit -A
   kubectl hourglass validate -f performers/";
 
 #[derive(Debug, Parser)]
@@ -59,6 +60,8 @@ pub enum Command {
     Describe(describe::Args),
     /// Check files offline with the same rules as the admission webhook
     Validate(validate::Args),
+    /// Judge stored executors and performers with the webhook's rules; exit code 0 clean, 1 error, 2 findings
+    Audit(audit::Args),
     /// Print a shell completion script (bash, zsh or fish)
     Completion(completion::Args),
     /// Print the client version and, if reachable, the server's

@@ -6,6 +6,8 @@ use kube::core::Status;
 pub const EXIT_ERROR: u8 = 1;
 /// Exit code of `status` when something is not ready or degraded.
 pub const EXIT_UNHEALTHY: u8 = 2;
+/// Exit code of `audit` when some stored object breaks a rule or would be changed.
+pub const EXIT_FINDINGS: u8 = 2;
 
 const CRDS_MISSING_HINT: &str =
     "the Hourglass CRDs are not installed in this cluster; run `kubectl hourglass install`";

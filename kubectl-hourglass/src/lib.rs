@@ -20,8 +20,11 @@
 //! - Reading files: `input` (`-f`), `chart_values/` (the executor chart's
 //!   values).
 //! - Showing: `view/` turns objects into view models (rows for `get`, the
-//!   overview for `status`, the description for `describe`); `render/`
-//!   writes them as tables, YAML/JSON, aligned descriptions and ANSI.
+//!   overview for `status`, the description for `describe`, the findings
+//!   of `audit`); `render/` writes them as tables (one `Column` list per
+//!   view, serving `-o wide`, `--show-labels`, `--no-headers`), YAML/JSON,
+//!   kubectl's `-o jsonpath=` and `-o custom-columns=`, `--sort-by`,
+//!   aligned descriptions and ANSI.
 //! - `completion/` answers shell completion; `interrupt` makes Ctrl-C an
 //!   event; `context` is what every verb gets.
 //! - The rules, defaults, status vocabulary and durations are
@@ -74,6 +77,7 @@ pub async fn dispatch(command: &Command, ctx: &Context) -> Result<()> {
         Command::Get(args) => commands::get::run(args, ctx).await,
         Command::Describe(args) => commands::describe::run(args, ctx).await,
         Command::Validate(args) => commands::validate::run(args, ctx, &mut std::io::stdin()).await,
+        Command::Audit(args) => commands::audit::run(args, ctx).await,
         Command::Completion(args) => commands::completion::run(args, ctx),
         Command::Version(args) => commands::version::run(args, ctx).await,
         Command::Complete(args) => {

@@ -87,3 +87,130 @@ pub enum ObjectOutput {
     Yaml,
     Name,
 }
+
+/// `-o` of a listing (`get`, `status`, `audit`): kubectl's formats, each
+/// verb allowing the ones it can print (see [`FormatParser`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Format {
+    Wide,
+    Json,
+    Yaml,
+    Name,
+    JsonPath(crate::render::jsonpath::Template),
+    CustomColumns(crate::render::custom_columns::Columns),
+}
+
+/// Parses `-o` into a [`Format`], refusing what the verb cannot print, and
+/// lists the names for completion and `--help`.
+#[derive(Debug, Clone, Copy)]
+pub struct FormatParser {
+    pub plain: &'static [&'static str],
+}
+
+const JSONPATH_EXAMPLE: &str = "-o jsonpath='{.items[*].metadata.name}'";
+
+impl FormatParser {
+    pub fn parse(&self, text: &str) -> Result<Format, String> {
+        if let Some(template) = text.strip_prefix("jsonpath=") {
+            return crate::render::jsonpath::Template::parse(template)
+                .map(Format::JsonPath)
+                .map_err(|e| format!("-o jsonpath: {e}; e.g. {JSONPATH_EXAMPLE}"));
+        }
+        if let Some(spec) = text.strip_prefix("custom-columns=") {
+            return crate::render::custom_columns::Columns::parse(spec)
+                .map(Format::CustomColumns)
+                .map_err(|e| format!("-o {e}"));
+        }
+        let plain = match text {
+            "wide" => Some(Format::Wide),
+            "json" => Some(Format::Json),
+            "yaml" => Some(Format::Yaml),
+            "name" => Some(Format::Name),
+            _ => None,
+        };
+        match plain {
+            Some(format) if self.plain.contains(&text) => Ok(format),
+            _ if text == "jsonpath" || text == "custom-columns" => Err(format!(
+                "-o {text} needs its template after '=', e.g. {JSONPATH_EXAMPLE} or -o custom-columns=NAME:.metadata.name"
+            )),
+            _ => Err(format!(
+                "-o {text:?} is not a format here; use one of {}, jsonpath=TEMPLATE, custom-columns=SPEC",
+                self.plain.join(", ")
+            )),
+        }
+    }
+}
+
+impl clap::builder::TypedValueParser for FormatParser {
+    type Value = Format;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Format, clap::Error> {
+        let text = value.to_str().ok_or_else(|| {
+            clap::Error::raw(clap::error::ErrorKind::InvalidUtf8, "-o must be UTF-8\n")
+        })?;
+        self.parse(text)
+            .map_err(|e| clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{e}\n")))
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let names = self
+            .plain
+            .iter()
+            .copied()
+            .chain(["jsonpath=", "custom-columns="]);
+        Some(Box::new(names.map(clap::builder::PossibleValue::new)))
+    }
+}
+
+/// kubectl's flags for listings, next to `-o`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ListingArgs {
+    /// Sort by this JSONPath of the objects as -o json shows them, e.g. .metadata.creationTimestamp
+    #[arg(long, value_name = "JSONPATH", value_parser = crate::render::sort::SortBy::parse)]
+    pub sort_by: Option<crate::render::sort::SortBy>,
+    /// Add a LABELS column with each object's labels
+    #[arg(long)]
+    pub show_labels: bool,
+    /// Leave out the header line of tables
+    #[arg(long)]
+    pub no_headers: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_a_verb_cannot_print_are_refused_with_the_ones_it_can() {
+        let status = FormatParser {
+            plain: &["json", "yaml"],
+        };
+        assert_eq!(status.parse("json"), Ok(Format::Json));
+        let error = status.parse("wide").unwrap_err();
+        assert!(
+            error.contains("use one of json, yaml, jsonpath=TEMPLATE, custom-columns=SPEC"),
+            "{error}"
+        );
+        let error = status.parse("jsonpath").unwrap_err();
+        assert!(error.contains("needs its template after '='"), "{error}");
+        assert!(matches!(
+            status.parse("jsonpath={.performers[*].name}"),
+            Ok(Format::JsonPath(_))
+        ));
+        let error = status.parse("jsonpath={.performers[}").unwrap_err();
+        assert!(error.starts_with("-o jsonpath: unclosed ["), "{error}");
+        assert!(error.contains(JSONPATH_EXAMPLE), "{error}");
+        let error = status.parse("custom-columns=NAME").unwrap_err();
+        assert!(
+            error.starts_with("-o custom-columns: \"NAME\" is not HEADER:PATH"),
+            "{error}"
+        );
+    }
+}

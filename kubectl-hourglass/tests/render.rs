@@ -3,9 +3,11 @@
 mod common;
 
 use common::*;
-use kubectl_hourglass::commands::status::{StatusOutput, render};
+use kubectl_hourglass::commands::status::{Layout, render};
+use kubectl_hourglass::options::Format;
 use kubectl_hourglass::pods::PodIndex;
-use kubectl_hourglass::render::table;
+use kubectl_hourglass::render::columns;
+use kubectl_hourglass::render::table::{self, TableStyle};
 use kubectl_hourglass::view::{ExecutorRow, PerformerRow, StatusView};
 use serde_json::json;
 
@@ -41,7 +43,7 @@ complex-performer   0x1234567890abcdef1234567890abcdef12345678   myavs/performer
 minimal             0x1234567890abcdef1234567890abcdef12345678   myavs/performer:v1       v1                  false   NoPod                                                             5m12s
 ";
     assert_eq!(
-        text(|w| table::performers(w, &rows, false, false, false)),
+        text(|w| table::write_rows(w, columns::PERFORMERS, &rows, None, &TableStyle::default())),
         expected
     );
 }
@@ -58,7 +60,14 @@ NAMESPACE   NAME   IMAGE                       REPLICAS   READY   PHASE     AGE 
 avs         main   hourglass/executor:v1.4.0   2          1       Running   3h4m   aggregator.example.com:9090   ethereum(1)
 ";
     assert_eq!(
-        text(|w| table::executors(w, &rows, true, true, false)),
+        text(|w| {
+            let style = TableStyle {
+                wide: true,
+                all_namespaces: true,
+                ..TableStyle::default()
+            };
+            table::write_rows(w, columns::EXECUTORS, &rows, None, &style)
+        }),
         expected
     );
 }
@@ -108,7 +117,7 @@ Not healthy:
   performer/beta: pod performer-beta: ImagePullBackOff: Back-off pulling image \"myavs/b:v1\"
   performer/beta: Available=False (ImagePullFailed): Back-off pulling image myavs/b:v1
 ";
-    assert_eq!(render(&view, None, false, false).unwrap(), expected);
+    assert_eq!(render(&view, &Layout::default()).unwrap(), expected);
 }
 
 #[test]
@@ -122,7 +131,14 @@ fn healthy_status_and_json() {
         now(),
     );
     assert!(view.healthy);
-    let json = render(&view, Some(StatusOutput::Json), false, false).unwrap();
+    let json = render(
+        &view,
+        &Layout {
+            output: Some(Format::Json),
+            ..Layout::default()
+        },
+    )
+    .unwrap();
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(
         value,
@@ -132,13 +148,15 @@ fn healthy_status_and_json() {
                 "namespace": "avs", "name": "main", "phase": "Running",
                 "readyReplicas": 1, "desiredReplicas": 1,
                 "lastConfigUpdate": ago(312), "lastConfigUpdateAge": "5m12s",
-                "age": "60s", "reconciled": true, "healthy": true, "problems": [], "conditions": []
+                "age": "60s", "reconciled": true, "healthy": true, "problems": [], "conditions": [],
+                "labels": {}
             }],
             "performers": [{
                 "namespace": "avs", "name": "alpha", "executor": "main", "phase": "Running",
                 "ready": true, "reason": "", "image": "myavs/a:v1", "version": "v1",
                 "endpoint": "performer-alpha.avs.svc.cluster.local:9090", "age": "60s",
-                "healthy": true, "problems": [], "conditions": []
+                "healthy": true, "problems": [], "conditions": [],
+                "labels": {}
             }]
         })
     );
@@ -197,7 +215,7 @@ fn an_executor_without_status_is_shown_not_judged() {
     let view = StatusView::build(&[quiet], &[alpha], Some(&pods), now());
     assert!(view.healthy, "{view:?}");
     assert!(!view.executors[0].reconciled);
-    let table = render(&view, None, false, false).unwrap();
+    let table = render(&view, &Layout::default()).unwrap();
     assert!(table.contains("main       "), "{table}");
     assert!(
         table.ends_with(

@@ -211,7 +211,7 @@ fn completion_helper_speaks_cobra() {
         .env("KUBECONFIG", "/nonexistent/kubeconfig")
         .output()
         .unwrap();
-    assert_eq!(text(&output.stdout), "upgrade\n:4\n");
+    assert_eq!(text(&output.stdout), "upgrade\nhistory\nundo\n:4\n");
     let output = Command::new(env!("CARGO_BIN_EXE_kubectl_complete-hourglass"))
         .args(["st"])
         .output()

@@ -1,5 +1,6 @@
 //! One module per verb: `Args` (clap) and `run(args, &Context)`.
 
+pub mod audit;
 pub mod completion;
 pub mod create;
 pub mod describe;

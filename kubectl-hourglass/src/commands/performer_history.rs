@@ -7,7 +7,7 @@ use hourglass_shared::upgrade_history;
 
 use crate::context::Context;
 use crate::error::{CliError, Result};
-use crate::render::table::{Styled, write_table};
+use crate::render::table::{Styled, write_fixed};
 use crate::upgrade::UpgradeApi;
 
 #[derive(Debug, clap::Args)]
@@ -83,7 +83,7 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
                 "".into(),
                 "".into(),
             ]);
-            write_table(
+            write_fixed(
                 &mut *out,
                 &["revision", "image", "version", "replaced at", "replaced by"],
                 rows,

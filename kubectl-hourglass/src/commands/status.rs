@@ -11,8 +11,12 @@ use crate::api::{self, no_resources};
 use crate::context::Context;
 use crate::error::{CliError, EXIT_UNHEALTHY, Result};
 use crate::interrupt::Interrupt;
+use crate::options::{Format, FormatParser, ListingArgs};
 use crate::pods::{PodIndex, list_performer_pods};
-use crate::render::{structured, table};
+use crate::render::sort::permute;
+use crate::render::status as render_status;
+use crate::render::table::TableStyle;
+use crate::render::{listing, structured};
 use crate::status_lists::{Freshness, StatusLists, list_for_status};
 use crate::view::StatusView;
 
@@ -26,21 +30,23 @@ Exit codes:
 Examples:
   kubectl hourglass status
   kubectl hourglass status main-executor -o json
-  kubectl hourglass status -A --watch";
+  kubectl hourglass status -A --watch
+  kubectl hourglass status -o jsonpath='{range .performers[?(@.ready==false)]}{.name}{\"\\n\"}{end}'
+  kubectl hourglass status -A --sort-by .reason --show-labels";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum StatusOutput {
-    Json,
-    Yaml,
-}
+const FORMATS: FormatParser = FormatParser {
+    plain: &["json", "yaml"],
+};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// An executor (shown with its performers), or a performer
     pub name: Option<String>,
-    /// Output format (carries everything the table shows)
-    #[arg(short = 'o', long, value_enum)]
-    pub output: Option<StatusOutput>,
+    /// Output format: json, yaml (everything the table shows), jsonpath=TEMPLATE on that JSON, or custom-columns=SPEC on each of its executors and performers
+    #[arg(short = 'o', long, value_parser = FORMATS)]
+    pub output: Option<Format>,
+    #[command(flatten)]
+    pub listing: ListingArgs,
     /// Keep watching; redraw only when something changes (Ctrl-C to stop)
     #[arg(short = 'w', long)]
     pub watch: bool,
@@ -126,20 +132,66 @@ async fn pods_for(
     list_performer_pods(ctx, namespace, &kube::api::ListParams::default()).await
 }
 
+/// How `status` lays out its text.
+#[derive(Clone, Debug, Default)]
+pub struct Layout {
+    pub output: Option<Format>,
+    pub listing: ListingArgs,
+    pub all_namespaces: bool,
+    pub color: bool,
+}
+
 /// The text `status` prints for a view.
-pub fn render(
-    view: &StatusView,
-    output: Option<StatusOutput>,
-    show_namespace: bool,
-    color: bool,
-) -> Result<String> {
+pub fn render(view: &StatusView, layout: &Layout) -> Result<String> {
+    let mut view = view.clone();
+    if let Some(sort_by) = &layout.listing.sort_by {
+        // Each table in the order of its rows' JSON (as -o json shows
+        // them); a field only performers have still sorts them.
+        let executors = json_items(&view.executors)?;
+        let performers = json_items(&view.performers)?;
+        sort_by
+            .check(executors.iter().chain(&performers))
+            .map_err(CliError::Message)?;
+        view.executors = permute(view.executors, &sort_by.order_unchecked(&executors));
+        view.performers = permute(view.performers, &sort_by.order_unchecked(&performers));
+    }
+    let style = TableStyle {
+        wide: false,
+        all_namespaces: layout.all_namespaces,
+        no_headers: layout.listing.no_headers,
+        color: layout.color,
+    };
     let mut buffer = Vec::new();
-    match output {
-        Some(StatusOutput::Json) => structured::write_json(&mut buffer, view)?,
-        Some(StatusOutput::Yaml) => structured::write_yaml(&mut buffer, view)?,
-        None => table::status(&mut buffer, view, show_namespace, color)?,
+    match &layout.output {
+        Some(Format::Json) => structured::write_json(&mut buffer, &view)?,
+        Some(Format::Yaml) => structured::write_yaml(&mut buffer, &view)?,
+        Some(Format::JsonPath(template)) => {
+            let data = serde_json::to_value(&view).map_err(|e| CliError::msg(e.to_string()))?;
+            listing::write_jsonpath(&mut buffer, template, &data)?;
+        }
+        Some(Format::CustomColumns(columns)) => {
+            let mut items = json_items(&view.executors)?;
+            items.extend(json_items(&view.performers)?);
+            listing::write_custom_columns(&mut buffer, columns, &items, &style)?;
+        }
+        _ => render_status::status(&mut buffer, &view, &style, layout.listing.show_labels)?,
     }
     Ok(String::from_utf8_lossy(&buffer).into_owned())
+}
+
+fn json_items(rows: &[impl serde::Serialize]) -> Result<Vec<serde_json::Value>> {
+    rows.iter()
+        .map(|row| serde_json::to_value(row).map_err(|e| CliError::msg(e.to_string())))
+        .collect()
+}
+
+fn layout(args: &Args, ctx: &Context, all_namespaces: bool) -> Layout {
+    Layout {
+        output: args.output.clone(),
+        listing: args.listing.clone(),
+        all_namespaces,
+        color: ctx.color(),
+    }
 }
 
 fn exit(view: &StatusView) -> Result<()> {
@@ -157,7 +209,7 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
             ctx.note(no_resources(namespace.as_deref()));
             return Ok(());
         }
-        let text = render(&view, args.output, namespace.is_none(), ctx.color())?;
+        let text = render(&view, &layout(args, ctx, namespace.is_none()))?;
         ctx.out().write_all(text.as_bytes())?;
         return exit(&view);
     }
@@ -170,7 +222,7 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
         let text = if view.is_empty() && args.output.is_none() {
             format!("{}\n", no_resources(namespace.as_deref()))
         } else {
-            render(&view, args.output, namespace.is_none(), ctx.color())?
+            render(&view, &layout(args, ctx, namespace.is_none()))?
         };
         if last.as_deref() != Some(text.as_str()) {
             let mut out = ctx.out();

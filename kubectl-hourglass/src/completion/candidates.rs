@@ -213,7 +213,14 @@ mod tests {
         assert!(flags.contains(&"--namespace".to_string()));
         assert_eq!(
             fixed("get performers -o "),
-            vec!["wide", "json", "yaml", "name"]
+            vec![
+                "wide",
+                "json",
+                "yaml",
+                "name",
+                "jsonpath=",
+                "custom-columns="
+            ]
         );
         assert_eq!(fixed("get "), vec!["executors", "performers"]);
         assert_eq!(fixed("completion "), vec!["bash", "zsh", "fish"]);

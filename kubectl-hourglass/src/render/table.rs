@@ -7,8 +7,6 @@ use comfy_table::{
     Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, presets,
 };
 
-use crate::view::{ExecutorRow, PerformerRow, StatusView};
-
 /// A cell with an optional colour (used only when colour is on).
 pub struct Styled {
     pub text: String,
@@ -27,13 +25,150 @@ impl From<&str> for Styled {
     }
 }
 
-/// Writes one table; `rows` must have as many cells as `headers`.
-pub fn write_table(
+/// How a table is laid out, from the listing flags.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TableStyle {
+    /// `-o wide`: also the columns marked [`Shown::Wide`].
+    pub wide: bool,
+    /// `-A`: also the NAMESPACE column.
+    pub all_namespaces: bool,
+    /// `--no-headers`.
+    pub no_headers: bool,
+    pub color: bool,
+}
+
+/// When a column is part of the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown {
+    Always,
+    /// Only with `-o wide`.
+    Wide,
+    /// Only when listing every namespace.
+    AllNamespaces,
+}
+
+/// One column of a table of `R` rows: its header and how a row fills it.
+pub struct Column<R> {
+    pub header: &'static str,
+    pub shown: Shown,
+    pub cell: fn(&R) -> Styled,
+}
+
+impl<R> Column<R> {
+    pub const fn new(header: &'static str, cell: fn(&R) -> Styled) -> Self {
+        Column {
+            header,
+            shown: Shown::Always,
+            cell,
+        }
+    }
+
+    pub const fn wide(header: &'static str, cell: fn(&R) -> Styled) -> Self {
+        Column {
+            header,
+            shown: Shown::Wide,
+            cell,
+        }
+    }
+
+    pub const fn namespace(cell: fn(&R) -> Styled) -> Self {
+        Column {
+            header: "namespace",
+            shown: Shown::AllNamespaces,
+            cell,
+        }
+    }
+
+    fn shown(&self, style: &TableStyle) -> bool {
+        match self.shown {
+            Shown::Always => true,
+            Shown::Wide => style.wide,
+            Shown::AllNamespaces => style.all_namespaces,
+        }
+    }
+}
+
+/// Writes `rows` under the columns `style` shows, and a last LABELS
+/// column when `labels` (one text per row, see [`labels_text`]) is given.
+pub fn write_rows<R>(
+    w: &mut impl Write,
+    columns: &[Column<R>],
+    rows: &[R],
+    labels: Option<&[String]>,
+    style: &TableStyle,
+) -> io::Result<()> {
+    let shown: Vec<&Column<R>> = columns.iter().filter(|c| c.shown(style)).collect();
+    let mut headers: Vec<String> = shown.iter().map(|c| c.header.to_uppercase()).collect();
+    if labels.is_some() {
+        headers.push("LABELS".to_string());
+    }
+    let body = rows
+        .iter()
+        .enumerate()
+        .map(|(index, row)| {
+            let mut cells: Vec<Styled> = shown.iter().map(|c| (c.cell)(row)).collect();
+            if let Some(labels) = labels {
+                cells.push(labels.get(index).cloned().unwrap_or_default().into());
+            }
+            cells
+        })
+        .collect();
+    write_table(w, &headers, body, style)
+}
+
+/// kubectl's LABELS cell: `key=value` sorted by key, comma-separated,
+/// `<none>` without labels.
+pub fn labels_text<'a>(labels: impl IntoIterator<Item = (&'a String, &'a String)>) -> String {
+    let mut pairs: Vec<String> = labels
+        .into_iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if pairs.is_empty() {
+        return "<none>".to_string();
+    }
+    pairs.sort();
+    pairs.join(",")
+}
+
+/// The LABELS cell of an object's JSON.
+pub fn labels_of(object: &serde_json::Value) -> String {
+    let labels = object
+        .pointer("/metadata/labels")
+        .and_then(serde_json::Value::as_object)
+        .map(|map| {
+            map.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    labels_text(labels.iter().map(|(k, v)| (k, v)))
+}
+
+/// A table whose columns are always the same (a plan, a summary, a
+/// history): headers given in lower case, written in kubectl's upper case.
+pub fn write_fixed(
     w: &mut impl Write,
     headers: &[&str],
     rows: Vec<Vec<Styled>>,
     color: bool,
 ) -> io::Result<()> {
+    let headers: Vec<String> = headers.iter().map(|h| h.to_uppercase()).collect();
+    let style = TableStyle {
+        color,
+        ..TableStyle::default()
+    };
+    write_table(w, &headers, rows, &style)
+}
+
+/// Writes one table; `rows` must have as many cells as `headers`, which
+/// are written as given (custom columns keep their case).
+pub fn write_table(
+    w: &mut impl Write,
+    headers: &[String],
+    rows: Vec<Vec<Styled>>,
+    style: &TableStyle,
+) -> io::Result<()> {
+    let color = style.color;
     let mut table = Table::new();
     table
         .load_preset(presets::NOTHING)
@@ -43,7 +178,9 @@ pub fn write_table(
     } else {
         table.force_no_tty();
     }
-    table.set_header(headers.iter().map(|h| Cell::new(h.to_uppercase())));
+    if !style.no_headers {
+        table.set_header(headers.iter().map(Cell::new));
+    }
     for row in rows {
         table.add_row(row.into_iter().map(|cell| {
             let plain = Cell::new(cell.text).set_alignment(CellAlignment::Left);
@@ -64,7 +201,7 @@ pub fn write_table(
     Ok(())
 }
 
-fn phase_color(phase: &str) -> Option<Color> {
+pub fn phase_color(phase: &str) -> Option<Color> {
     match phase {
         "Running" => Some(Color::Green),
         "Failed" => Some(Color::Red),
@@ -73,233 +210,63 @@ fn phase_color(phase: &str) -> Option<Color> {
     }
 }
 
-fn reason_cell(reason: &str) -> Styled {
+pub fn reason_cell(reason: &str) -> Styled {
     Styled {
         text: reason.to_string(),
         color: (!reason.is_empty()).then_some(Color::Yellow),
     }
 }
 
-fn phase_cell(phase: &str) -> Styled {
+pub fn phase_cell(phase: &str) -> Styled {
     Styled {
         text: phase.to_string(),
         color: phase_color(phase),
     }
 }
 
-pub fn executors(
-    w: &mut impl Write,
-    rows: &[ExecutorRow],
-    wide: bool,
-    show_namespace: bool,
-    color: bool,
-) -> io::Result<()> {
-    let mut headers = Vec::new();
-    if show_namespace {
-        headers.push("namespace");
-    }
-    headers.extend(["name", "image", "replicas", "ready", "phase", "age"]);
-    if wide {
-        headers.extend(["aggregator", "chains", "performer-namespace"]);
-    }
-    let body = rows
-        .iter()
-        .map(|row| {
-            let mut cells: Vec<Styled> = Vec::new();
-            if show_namespace {
-                cells.push(row.namespace.as_str().into());
-            }
-            cells.push(row.name.as_str().into());
-            cells.push(row.image.as_str().into());
-            cells.push(row.replicas.as_str().into());
-            cells.push(row.ready.as_str().into());
-            cells.push(phase_cell(&row.phase));
-            cells.push(row.age.as_str().into());
-            if wide {
-                cells.push(row.aggregator.as_str().into());
-                cells.push(row.chains.as_str().into());
-                cells.push(row.performer_namespace.as_str().into());
-            }
-            cells
-        })
-        .collect();
-    write_table(w, &headers, body, color)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-pub fn performers(
-    w: &mut impl Write,
-    rows: &[PerformerRow],
-    wide: bool,
-    show_namespace: bool,
-    color: bool,
-) -> io::Result<()> {
-    let mut headers = Vec::new();
-    if show_namespace {
-        headers.push("namespace");
-    }
-    headers.extend([
-        "name", "avs", "image", "version", "phase", "ready", "reason", "endpoint", "age",
-    ]);
-    if wide {
-        headers.extend(["executor", "pod", "hardware"]);
-    }
-    let body = rows
-        .iter()
-        .map(|row| {
-            let mut cells: Vec<Styled> = Vec::new();
-            if show_namespace {
-                cells.push(row.namespace.as_str().into());
-            }
-            cells.push(row.name.as_str().into());
-            cells.push(row.avs.as_str().into());
-            cells.push(row.image.as_str().into());
-            cells.push(row.version.as_str().into());
-            cells.push(phase_cell(&row.phase));
-            cells.push(row.ready.as_str().into());
-            cells.push(reason_cell(&row.reason));
-            cells.push(row.endpoint.as_str().into());
-            cells.push(row.age.as_str().into());
-            if wide {
-                cells.push(row.executor.as_str().into());
-                cells.push(row.pod.as_str().into());
-                cells.push(row.hardware.as_str().into());
-            }
-            cells
-        })
-        .collect();
-    write_table(w, &headers, body, color)
-}
+    struct Row(&'static str, &'static str);
 
-/// The `status` view: an executor table, a performer table, then one line
-/// per thing that is not healthy.
-pub fn status(
-    w: &mut impl Write,
-    view: &StatusView,
-    show_namespace: bool,
-    color: bool,
-) -> io::Result<()> {
-    let mut wrote = false;
-    if !view.executors.is_empty() {
-        let mut headers = Vec::new();
-        if show_namespace {
-            headers.push("namespace");
-        }
-        headers.extend(["executor", "phase", "ready", "last config update", "age"]);
-        let body = view
-            .executors
-            .iter()
-            .map(|e| {
-                let mut cells: Vec<Styled> = Vec::new();
-                if show_namespace {
-                    cells.push(e.namespace.as_str().into());
-                }
-                cells.push(e.name.as_str().into());
-                cells.push(phase_cell(&e.phase));
-                cells.push(if e.reconciled {
-                    Styled {
-                        text: format!("{}/{}", e.ready_replicas, e.desired_replicas),
-                        color: Some(if e.ready_replicas >= e.desired_replicas {
-                            Color::Green
-                        } else {
-                            Color::Yellow
-                        }),
-                    }
-                } else {
-                    "-".into()
-                });
-                cells.push(e.last_config_update_age.as_str().into());
-                cells.push(e.age.as_str().into());
-                cells
-            })
-            .collect();
-        write_table(w, &headers, body, color)?;
-        wrote = true;
-    }
-    if !view.performers.is_empty() {
-        if wrote {
-            writeln!(w)?;
-        }
-        let mut headers = Vec::new();
-        if show_namespace {
-            headers.push("namespace");
-        }
-        headers.extend([
-            "performer",
-            "executor",
-            "phase",
-            "ready",
-            "reason",
-            "image",
-            "version",
-            "endpoint",
-            "age",
-        ]);
-        let body = view
-            .performers
-            .iter()
-            .map(|p| {
-                let mut cells: Vec<Styled> = Vec::new();
-                if show_namespace {
-                    cells.push(p.namespace.as_str().into());
-                }
-                cells.push(p.name.as_str().into());
-                cells.push(p.executor.as_str().into());
-                cells.push(phase_cell(&p.phase));
-                cells.push(Styled {
-                    text: p.ready.to_string(),
-                    color: Some(if p.ready { Color::Green } else { Color::Yellow }),
-                });
-                cells.push(reason_cell(&p.reason));
-                cells.push(p.image.as_str().into());
-                cells.push(p.version.as_str().into());
-                cells.push(p.endpoint.as_str().into());
-                cells.push(p.age.as_str().into());
-                cells
-            })
-            .collect();
-        write_table(w, &headers, body, color)?;
-        wrote = true;
-    }
-    let mut problems = Vec::new();
-    for e in &view.executors {
-        for problem in &e.problems {
-            problems.push(format!(
-                "executor/{}: {problem}",
-                qualified(&e.namespace, &e.name, show_namespace)
-            ));
-        }
-    }
-    for p in &view.performers {
-        for problem in &p.problems {
-            problems.push(format!(
-                "performer/{}: {problem}",
-                qualified(&p.namespace, &p.name, show_namespace)
-            ));
-        }
-    }
-    if !problems.is_empty() {
-        if wrote {
-            writeln!(w)?;
-        }
-        writeln!(w, "Not healthy:")?;
-        for problem in problems {
-            writeln!(w, "  {problem}")?;
-        }
-    }
-    if view.executors.iter().any(|e| !e.reconciled) {
-        writeln!(w)?;
-        writeln!(
-            w,
-            "Executors without status are shown, not judged: the Hourglass operator has no executor controller."
-        )?;
-    }
-    Ok(())
-}
+    const COLUMNS: &[Column<Row>] = &[
+        Column::namespace(|r| r.0.into()),
+        Column::new("name", |r| r.1.into()),
+        Column::wide("length", |r| r.1.len().to_string().into()),
+    ];
 
-fn qualified(namespace: &str, name: &str, show_namespace: bool) -> String {
-    if show_namespace {
-        format!("{namespace}/{name}")
-    } else {
-        name.to_string()
+    fn text(rows: &[Row], labels: Option<&[String]>, style: TableStyle) -> String {
+        let mut out = Vec::new();
+        write_rows(&mut out, COLUMNS, rows, labels, &style).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn columns_follow_the_flags() {
+        let rows = [Row("a", "first"), Row("bb", "second")];
+        assert_eq!(
+            text(&rows, None, TableStyle::default()),
+            "NAME\nfirst\nsecond\n"
+        );
+        let all = TableStyle {
+            wide: true,
+            all_namespaces: true,
+            no_headers: true,
+            color: false,
+        };
+        assert_eq!(text(&rows, None, all), "a    first    5\nbb   second   6\n");
+        let labels = [labels_text([]), "x=1".to_string()];
+        assert_eq!(
+            text(&rows, Some(&labels), TableStyle::default()),
+            "NAME     LABELS\nfirst    <none>\nsecond   x=1\n"
+        );
+    }
+
+    #[test]
+    fn labels_sorted_like_kubectl() {
+        let object = serde_json::json!({"metadata": {"labels": {"tier": "a", "app": "b"}}});
+        assert_eq!(labels_of(&object), "app=b,tier=a");
+        assert_eq!(labels_of(&serde_json::json!({})), "<none>");
     }
 }

@@ -1,6 +1,8 @@
 //! `status`: executors with their performers, each judged (performers
 //! from their pods, `shared::status`), and what is not healthy.
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
 
@@ -38,6 +40,8 @@ pub struct ExecutorOverview {
     pub healthy: bool,
     pub problems: Vec<String>,
     pub conditions: Vec<ConditionView>,
+    /// The executor's labels (for `--show-labels` and `-o jsonpath`).
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -57,6 +61,8 @@ pub struct PerformerOverview {
     pub healthy: bool,
     pub problems: Vec<String>,
     pub conditions: Vec<ConditionView>,
+    /// The performer's labels (for `--show-labels` and `-o jsonpath`).
+    pub labels: BTreeMap<String, String>,
 }
 
 impl ExecutorOverview {
@@ -100,6 +106,7 @@ impl ExecutorOverview {
             healthy: problems.is_empty(),
             problems,
             conditions,
+            labels: executor.metadata.labels.clone().unwrap_or_default(),
         }
     }
 }
@@ -123,6 +130,7 @@ impl PerformerOverview {
             age: age(performer.metadata.creation_timestamp.as_ref(), now),
             problems: health.problems,
             conditions: health.conditions,
+            labels: performer.metadata.labels.clone().unwrap_or_default(),
         }
     }
 }

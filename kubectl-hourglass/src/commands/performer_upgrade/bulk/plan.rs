@@ -7,7 +7,7 @@ use hourglass_shared::Performer;
 
 use crate::context::Context;
 use crate::error::{CliError, Result};
-use crate::render::table::{Styled, write_table};
+use crate::render::table::{Styled, write_fixed};
 use crate::upgrade::{Target, desired_version};
 
 /// One performer in the plan.
@@ -55,7 +55,7 @@ pub fn write_plan(w: &mut impl Write, steps: &[Step], color: bool) -> std::io::R
             ]
         })
         .collect();
-    write_table(
+    write_fixed(
         w,
         &["namespace", "name", "current image", "new image", "action"],
         rows,

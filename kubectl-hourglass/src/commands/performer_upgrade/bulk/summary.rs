@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::render::table::{Styled, write_table};
+use crate::render::table::{Styled, write_fixed};
 use crate::upgrade::UpgradeEnd;
 
 /// One performer's ending.
@@ -70,7 +70,7 @@ pub fn write_summary(
             ]
         })
         .collect();
-    write_table(w, &["namespace", "name", "result", "detail"], rows, color)
+    write_fixed(w, &["namespace", "name", "result", "detail"], rows, color)
 }
 
 #[cfg(test)]
