@@ -192,7 +192,27 @@ async fn load_config(global: &GlobalArgs) -> std::result::Result<kube::Config, S
     if timeout.is_some() {
         config.connect_timeout = timeout;
     }
+    config
+        .headers
+        .push((http::header::USER_AGENT, user_agent()));
     Ok(config)
+}
+
+/// `kubectl-hourglass/<version> (<os>/<arch>)`, shaped like kubectl's own:
+/// the apiserver's audit log and its request metrics then tell the
+/// plugin's requests from every other client's (kube-rs sends none).
+fn user_agent() -> http::HeaderValue {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    http::HeaderValue::from_str(&format!(
+        "kubectl-hourglass/{} ({}/{arch})",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS
+    ))
+    .unwrap_or_else(|_| http::HeaderValue::from_static("kubectl-hourglass"))
 }
 
 /// A clonable in-memory writer for tests and for capturing output.
