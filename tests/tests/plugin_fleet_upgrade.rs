@@ -10,6 +10,8 @@
 //! - The plan is shown and nothing is written without --yes when there is
 //!   no terminal to ask on, or with --dry-run; performers already at the
 //!   image are skipped.
+//! - Ctrl-C during a bulk upgrade starts no new upgrade and rolls back
+//!   those in flight.
 //! - Each upgrade records the spec it replaced (a rolled-back one leaves no
 //!   entry); `performer history` lists them; `performer undo` goes back.
 
@@ -25,12 +27,16 @@ use hourglass_shared::status::{PodState, owned_pod, pod_image, pod_name, pod_sta
 use hourglass_shared::upgrade_history::{self, HistoryEntry};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::Api;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::process::Child;
 use tokio::time::Instant;
 
 const OLD_IMAGE: &str = "myavs/performer:v1.0.0";
 const NEW_IMAGE: &str = "myavs/performer:v1.1.0";
 /// An image no node can pull.
 const UNPULLABLE: &str = "myavs/performer:v9.9.9";
+/// An image whose pods stay ContainerCreating: an upgrade to it waits.
+const SLOW: &str = "myavs/performer:v6.0.0";
 /// The one performer of the fleet whose new pod cannot pull its image.
 const BAD: &str = "p-07";
 const PATIENCE: Duration = Duration::from_secs(120);
@@ -73,6 +79,8 @@ impl Fleet {
             let name = pod.metadata.name.as_deref().unwrap_or_default();
             if image == UNPULLABLE || (name == format!("performer-{BAD}") && image == NEW_IMAGE) {
                 PodOutcome::ImagePullBackOff
+            } else if image == SLOW {
+                PodOutcome::ContainerCreating
             } else {
                 PodOutcome::RunningReady
             }
@@ -121,20 +129,22 @@ impl Fleet {
         }
     }
 
-    /// `kubectl hourglass ARGS... -n NS`, stdin closed (no terminal).
-    async fn plugin(&self, args: &[&str]) -> Ran {
+    /// Starts `kubectl hourglass ARGS... -n NS`, stdin closed (no terminal).
+    fn start(&self, args: &[&str]) -> Child {
         let mut command = self.plugin.command(&[args, &["-n", self.ns()]].concat());
         command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let output = tokio::time::timeout(
-            PATIENCE * 2,
-            tokio::process::Command::from(command).output(),
-        )
-        .await
-        .expect("the plugin did not end")
-        .unwrap();
+        tokio::process::Command::from(command).spawn().unwrap()
+    }
+
+    /// Runs `kubectl hourglass ARGS... -n NS` to its end.
+    async fn plugin(&self, args: &[&str]) -> Ran {
+        let output = tokio::time::timeout(PATIENCE * 2, self.start(args).wait_with_output())
+            .await
+            .expect("the plugin did not end")
+            .unwrap();
         Ran {
             code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -444,4 +454,85 @@ async fn history_records_each_upgrade_and_undo_goes_back() {
         (history[1].revision, history[1].image.as_str()),
         (2, NEW_IMAGE)
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_starts_no_new_upgrade_and_rolls_back_those_in_flight() {
+    let fleet = Fleet::new(4).await;
+    let mut upgrade = fleet.start(&[
+        "performer",
+        "upgrade",
+        "-l",
+        "avs=fleet",
+        "--image",
+        SLOW,
+        "--max-parallel",
+        "2",
+        "--rollback",
+        "--yes",
+        "--timeout",
+        "90s",
+        "--poll-interval",
+        "200ms",
+    ]);
+    // Ctrl-C once both upgrades in flight say they wait for their new pod.
+    let mut stderr = BufReader::new(upgrade.stderr.take().unwrap()).lines();
+    let mut before_interrupt = String::new();
+    while !["p-00", "p-01"]
+        .iter()
+        .all(|name| before_interrupt.contains(&format!("waiting for performer \"{name}\"")))
+    {
+        let line = tokio::time::timeout(PATIENCE, stderr.next_line())
+            .await
+            .expect("the upgrades never said they wait")
+            .unwrap()
+            .unwrap_or_else(|| panic!("the upgrade ended early:\n{before_interrupt}"));
+        before_interrupt.push_str(&line);
+        before_interrupt.push('\n');
+    }
+    let pid = libc::pid_t::try_from(upgrade.id().unwrap()).unwrap();
+    // SAFETY: kill(2) on our own child, which has not been reaped yet.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let mut after_interrupt = String::new();
+    while let Some(line) = stderr.next_line().await.unwrap() {
+        after_interrupt.push_str(&line);
+        after_interrupt.push('\n');
+    }
+    let mut stdout = String::new();
+    upgrade
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .await
+        .unwrap();
+    let status = tokio::time::timeout(PATIENCE, upgrade.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    let ran = Ran {
+        code: status.code(),
+        stdout,
+        stderr: before_interrupt + &after_interrupt,
+    };
+    assert_eq!(ran.code, Some(1), "{ran}");
+    assert!(
+        ran.stderr.contains("interrupted: starting no new upgrade"),
+        "{ran}"
+    );
+    for name in ["p-00", "p-01"] {
+        assert!(ran.row(name).contains("rolled back"), "{ran}");
+        assert!(ran.row(name).contains("interrupted while waiting"), "{ran}");
+    }
+    for name in ["p-02", "p-03"] {
+        assert!(
+            ran.row(name).contains("not started") && ran.row(name).contains("interrupted (Ctrl-C)"),
+            "{ran}"
+        );
+    }
+    for n in 0..4 {
+        let name = format!("p-{n:02}");
+        assert_eq!(fleet.performer(&name).await.spec.image, OLD_IMAGE, "{name}");
+        assert!(fleet.history(&name).await.is_empty(), "{name}");
+    }
 }
