@@ -5,8 +5,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    completion, create, describe, doctor, get, install, performer_upgrade, status, uninstall,
-    validate, version,
+    completion, create, describe, doctor, get, install, logs, performer_restart, performer_upgrade,
+    status, uninstall, validate, version,
 };
 use crate::options::GlobalArgs;
 
@@ -19,6 +19,8 @@ Examples:
   kubectl hourglass create performer my-avs --image ghcr.io/org/performer:v1.0.0 --avs-address 0x1234567890abcdef1234567890abcdef12345678
   kubectl hourglass create executor --from-chart-values my-executor-values.yaml
   kubectl hourglass performer upgrade my-avs --image ghcr.io/org/performer:v1.1.0 --version v1.1.0
+  kubectl hourglass performer restart my-avs
+  kubectl hourglass logs performer my-avs -f
   kubectl hourglass status
   kubectl hourglass validate -f performers/";
 
@@ -57,6 +59,8 @@ pub enum Command {
     Get(get::Args),
     /// Show an executor or a performer in detail, with its events
     Describe(describe::Args),
+    /// Print a performer's or an executor's logs; -f follows a performer across its re-created pods
+    Logs(logs::Args),
     /// Check files offline with the same rules as the admission webhook
     Validate(validate::Args),
     /// Print a shell completion script (bash, zsh or fish)
@@ -78,4 +82,6 @@ pub struct PerformerArgs {
 pub enum PerformerCommand {
     /// Change a performer's image (and version) safely, then wait until it runs
     Upgrade(performer_upgrade::Args),
+    /// Delete a performer's pod so the operator re-creates it, then wait until the new pod is ready
+    Restart(performer_restart::Args),
 }

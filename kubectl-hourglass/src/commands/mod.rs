@@ -6,6 +6,8 @@ pub mod describe;
 pub mod doctor;
 pub mod get;
 pub mod install;
+pub mod logs;
+pub mod performer_restart;
 pub mod performer_upgrade;
 pub mod status;
 pub mod uninstall;

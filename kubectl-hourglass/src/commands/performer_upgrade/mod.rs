@@ -10,10 +10,8 @@
 //! conditions, deletes the pod whose image differs from the spec and
 //! creates a new one, and reports `phase` and `ready` from it.
 
-mod cluster;
 mod diff;
 mod rollback;
-mod wait;
 mod write;
 
 use std::io::Write as _;
@@ -29,12 +27,11 @@ use crate::interrupt::Interrupt;
 use crate::options::DryRun;
 use hourglass_shared::formats::duration;
 
-pub use cluster::UpgradeApi;
+pub use crate::pod_rollout::{Goal, UpgradeApi, WaitEnd, wait_for};
 pub use rollback::{
     ROLLBACK_RETRY, RollbackEnd, RollbackPlan, is_transient_refusal, restore_command,
     roll_back_within, rollback_failure,
 };
-pub use wait::{Goal, WaitEnd, wait_for};
 pub use write::{Target, Written, desired_version, patch_body, upgraded, write_target, written_at};
 
 #[derive(Debug, clap::Args)]

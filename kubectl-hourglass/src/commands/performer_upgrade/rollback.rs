@@ -9,9 +9,9 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::cluster::UpgradeApi;
 use super::write::{Target, write_target};
 use crate::error::CliError;
+use crate::pod_rollout::UpgradeApi;
 use hourglass_shared::formats::duration;
 
 /// Pause before trying a rollback again after a refusal that may pass.

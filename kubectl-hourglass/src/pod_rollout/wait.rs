@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use hourglass_shared::status::{UpgradeGoal, UpgradeProgress, judge_upgrade};
 
-use super::cluster::UpgradeApi;
+use super::api::UpgradeApi;
 use crate::error::Result;
 use hourglass_shared::formats::duration;
 
