@@ -11,13 +11,14 @@ mod source;
 use std::io::Write as _;
 use std::time::Duration;
 
-use clap::ValueEnum;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, LogParams};
 
 use hourglass_shared::formats::duration;
+use hourglass_shared::object::ObjectKind;
 use hourglass_shared::workload::CONTAINER_NAME;
 
+use crate::api;
 use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::pod_rollout::UpgradeApi;
@@ -27,16 +28,6 @@ pub use source::{
     EXECUTOR_CONTAINER, EXECUTOR_POD_LABEL, PerformerPods, executor_pods, pick_executor_pods,
     snapshot,
 };
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Kind {
-    /// The performer's pod performer-<name>, container performer
-    #[value(alias = "performers")]
-    Performer,
-    /// The executor chart's pods (labelled app=<name>), container executor
-    #[value(alias = "executors", alias = "hourglassexecutor")]
-    Executor,
-}
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -64,9 +55,9 @@ Examples:
   kubectl hourglass logs performer my-avs --previous
   kubectl hourglass logs executor main --since 10m")]
 pub struct Args {
-    /// performer or executor
-    #[arg(value_enum)]
-    pub kind: Kind,
+    /// performer or executor (also their plurals and short names, as in `get`)
+    #[arg(value_parser = api::parse_kind, value_name = "performer|executor")]
+    pub kind: ObjectKind,
     /// The performer's or executor's name
     pub name: String,
     /// Keep streaming; for a performer, across the pods the operator re-creates
@@ -98,8 +89,8 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), &namespace);
     let container = args.container.clone().unwrap_or_else(|| {
         match args.kind {
-            Kind::Performer => CONTAINER_NAME,
-            Kind::Executor => EXECUTOR_CONTAINER,
+            ObjectKind::Performer => CONTAINER_NAME,
+            ObjectKind::Executor => EXECUTOR_CONTAINER,
         }
         .to_string()
     });
@@ -113,7 +104,7 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
     };
     let name = args.name.as_str();
     match args.kind {
-        Kind::Performer => {
+        ObjectKind::Performer => {
             let source = PerformerPods {
                 performers: UpgradeApi::new(client, &namespace),
                 pods: pods.clone(),
@@ -134,7 +125,7 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
             let pod = pod.metadata.name.unwrap_or_default();
             copy_lines(source::open_log(&pods, &pod, &params).await?, &mut write).await
         }
-        Kind::Executor => {
+        ObjectKind::Executor => {
             let names = executor_pods(&pods, name, &namespace, &container).await?;
             executor::read_pods(&pods, &names, &params, &mut write).await
         }
@@ -218,7 +209,7 @@ mod tests {
         assert_eq!(params.since_seconds, Some(2));
 
         let args = parse(&["executors", "main", "-p", "-c", "sidecar"]).unwrap();
-        assert_eq!(args.kind, Kind::Executor);
+        assert_eq!(args.kind, ObjectKind::Executor);
         let params = log_params(&args, "sidecar");
         assert!(params.previous && !params.follow);
         assert_eq!((params.tail_lines, params.since_seconds), (None, None));
