@@ -1,0 +1,395 @@
+//! `kubectl hourglass performer restart` and `kubectl hourglass logs` on a
+//! real control plane with our webhook, the upstream operator's stand-in
+//! and the simulated kubelet.
+//!
+//! Restart: the pod is deleted, the operator creates another (new uid), and
+//! the command waits for it as an upgrade waits, failing at once when the
+//! new pod cannot run and naming what the pod does on timeout.
+//!
+//! Logs: no kubelet runs here, so no log line is ever served. What the
+//! apiserver does decide is proven: which pod and container are asked for
+//! (it refuses a container the pod lacks), that an unbound pod's log is
+//! empty, that a bound pod's request goes to its node's kubelet endpoint
+//! with the query the flags asked for (its error names the node, then the
+//! kubelet URL), RBAC, and that `-f` moves to the pod the operator
+//! re-creates. Log lines through a kubelet are proven by the plugin's unit
+//! tests of the follow loop only.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use hourglass_e2e::{
+    ControlPlane, OperatorContract, Outcome, Plugin, PodOutcome, PodPolicy, RunningOperator,
+    SimulatedKubelet, TestNamespace, free_loopback_ports,
+};
+use hourglass_shared::Performer;
+use hourglass_shared::status::{PodState, owned_pod, pod_state, reported_ready};
+use k8s_openapi::api::core::v1::{Node, Pod};
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::time::Instant;
+
+const NAME: &str = "restart-me";
+const POD: &str = "performer-restart-me";
+const IMAGE: &str = "myavs/performer:v1.0.0";
+const NEXT_IMAGE: &str = "myavs/performer:v1.1.0";
+/// Images the simulated kubelet cannot run, or not yet.
+const CRASHING: &str = "myavs/performer:v7.0.0";
+const SLOW: &str = "myavs/performer:v6.0.0";
+const PATIENCE: Duration = Duration::from_secs(60);
+
+fn node_policy() -> PodPolicy {
+    PodPolicy::always(PodOutcome::RunningReady)
+        .with_image(CRASHING, PodOutcome::CrashLoopBackOff)
+        .with_image(SLOW, PodOutcome::ContainerCreating)
+}
+
+fn manifest(image: &str) -> String {
+    format!(
+        "apiVersion: hourglass.eigenlayer.io/v1alpha1\nkind: Performer\nmetadata:\n  name: {NAME}\n\
+         spec:\n  avsAddress: \"0x1234567890abcdef1234567890abcdef12345678\"\n  image: \"{image}\"\n"
+    )
+}
+
+/// A namespace with the performer `NAME` at `image`, the simulated node
+/// and, when asked, the upstream operator.
+struct Fixture {
+    namespace: TestNamespace<'static>,
+    client: kube::Client,
+    performers: Api<Performer>,
+    pods: Api<Pod>,
+    plugin: Plugin,
+    operator: Option<RunningOperator>,
+    _kubelet: SimulatedKubelet,
+}
+
+impl Fixture {
+    async fn new(image: &str, operator: bool) -> Fixture {
+        let control_plane = ControlPlane::with_webhook();
+        let namespace = TestNamespace::create(control_plane).unwrap();
+        let client = control_plane.kube_client().await.unwrap();
+        control_plane
+            .kubectl_outcome(
+                &["create", "-n", namespace.name(), "-f", "-"],
+                Some(&manifest(image)),
+            )
+            .assert_success();
+        let operator =
+            operator.then(|| OperatorContract::Upstream.start(client.clone(), namespace.name()));
+        Fixture {
+            performers: Api::namespaced(client.clone(), namespace.name()),
+            pods: Api::namespaced(client.clone(), namespace.name()),
+            plugin: Plugin::for_control_plane(control_plane).unwrap(),
+            operator,
+            _kubelet: SimulatedKubelet::start(client.clone(), namespace.name(), node_policy()),
+            client,
+            namespace,
+        }
+    }
+
+    fn ns(&self) -> &str {
+        self.namespace.name()
+    }
+
+    /// Waits until the performer's pod is in `state` (and, when Ready, the
+    /// operator reports it), and returns the pod.
+    async fn pod_when(&self, wanted: fn(&PodState) -> bool) -> Pod {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let performer = self.performers.get(NAME).await.unwrap();
+            let pod = self.pods.get_opt(POD).await.unwrap();
+            if let Some(pod) = owned_pod(&performer, pod.as_ref()) {
+                let state = pod_state(pod);
+                if wanted(&state) && (state != PodState::Ready || reported_ready(&performer)) {
+                    return pod.clone();
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the pod never got there: {:?}; operator errors: {:?}",
+                pod.map(|p| p.status),
+                self.operator.as_ref().map(RunningOperator::errors)
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn ready_pod(&self) -> Pod {
+        self.pod_when(|state| *state == PodState::Ready).await
+    }
+
+    /// Runs the plugin with `args` and `-n <namespace>` to its end, off
+    /// the runtime's threads (the stand-ins run on them).
+    async fn plugin(&self, args: &[&str]) -> Outcome {
+        let mut command = self.plugin.command(args);
+        command.args(["-n", self.ns()]);
+        tokio::time::timeout(
+            PATIENCE,
+            tokio::task::spawn_blocking(move || Outcome::of(command, None)),
+        )
+        .await
+        .expect("the plugin did not end")
+        .unwrap()
+    }
+}
+
+fn uid(pod: &Pod) -> String {
+    pod.metadata.uid.clone().unwrap()
+}
+
+// ------------------------------------------------------------- restart
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restart_replaces_the_pod_and_waits_for_the_new_one() {
+    let fixture = Fixture::new(IMAGE, true).await;
+    let old = uid(&fixture.ready_pod().await);
+
+    let ran = fixture
+        .plugin(&["performer", "restart", NAME, "--poll-interval", "200ms"])
+        .await;
+    ran.assert_success()
+        .assert_stderr_contains(&format!("deleted pod {POD} (uid {old})"));
+    let new = uid(&fixture.ready_pod().await);
+    assert_ne!(new, old, "the pod was not replaced: {ran:?}");
+    assert_eq!(
+        ran.stdout,
+        format!("performer \"{NAME}\" restarted: pod {POD} (uid {new}) is ready\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restart_fails_at_once_when_the_new_pod_cannot_run() {
+    let fixture = Fixture::new(CRASHING, true).await;
+    let old = uid(&fixture.pod_when(|s| s.reason() == "CrashLoopBackOff").await);
+
+    let started = Instant::now();
+    let ran = fixture
+        .plugin(&["performer", "restart", NAME, "--poll-interval", "200ms"])
+        .await;
+    ran.assert_failure_containing(&format!(
+        "error: performer \"{NAME}\"'s new pod cannot run {CRASHING}: pod {POD}: CrashLoopBackOff"
+    ));
+    assert!(started.elapsed() < Duration::from_secs(30), "not at once");
+    assert_ne!(uid(&fixture.pods.get(POD).await.unwrap()), old);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restart_timing_out_says_what_the_pod_does() {
+    let fixture = Fixture::new(SLOW, true).await;
+    fixture
+        .pod_when(|s| s.reason() == "ContainerCreating")
+        .await;
+
+    let ran = fixture
+        .plugin(&[
+            "performer",
+            "restart",
+            NAME,
+            "--timeout",
+            "3s",
+            "--poll-interval",
+            "200ms",
+        ])
+        .await;
+    ran.assert_failure_containing(&format!(
+        "error: timed out after 3s waiting for performer \"{NAME}\"'s new pod to be ready: \
+         pod {POD}: Pending: ContainerCreating"
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restart_without_a_pod_or_a_performer_says_so() {
+    let fixture = Fixture::new(IMAGE, false).await;
+    fixture
+        .plugin(&["performer", "restart", NAME])
+        .await
+        .assert_failure_containing(&format!(
+            "error: performer \"{NAME}\" has no pod to restart in namespace \"{}\"",
+            fixture.ns()
+        ));
+    fixture
+        .plugin(&["performer", "restart", "nobody"])
+        .await
+        .assert_failure_containing(
+            "Error from server (NotFound): performers.hourglass.eigenlayer.io \"nobody\" not found",
+        );
+}
+
+// ------------------------------------------------------------- logs
+
+/// The apiserver serves an unbound pod's log as empty (no kubelet to ask),
+/// checks the container against the pod, and 404s what does not exist.
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_ask_the_apiserver_for_the_performers_pod_and_container() {
+    let fixture = Fixture::new(IMAGE, true).await;
+    fixture.ready_pod().await;
+
+    for flags in [
+        &["--tail", "5", "--since", "1m", "--timestamps"][..],
+        &["--previous"],
+    ] {
+        let ran = fixture
+            .plugin(&[&["logs", "performer", NAME][..], flags].concat())
+            .await;
+        ran.assert_success();
+        assert_eq!(ran.stdout, "", "an unbound pod's log is empty: {ran:?}");
+    }
+    fixture
+        .plugin(&["logs", "performer", NAME, "-c", "sidecar"])
+        .await
+        .assert_failure_containing(&format!(
+            "Error from server (BadRequest): container sidecar is not valid for pod {POD}"
+        ));
+    fixture
+        .plugin(&["logs", "performer", "nobody"])
+        .await
+        .assert_failure_containing(
+            "Error from server (NotFound): performers.hourglass.eigenlayer.io \"nobody\" not found",
+        );
+    fixture
+        .plugin(&["logs", "executor", "main"])
+        .await
+        .assert_failure_containing(&format!(
+            "error: no pods of executor \"main\" in namespace \"{}\": looked for pods labelled app=main",
+            fixture.ns()
+        ));
+    fixture
+        .plugin(&["logs", "performer", NAME, "--tail", "-2"])
+        .await
+        .assert_failure_containing("--tail");
+}
+
+/// A pod bound to a node: the apiserver looks the node up (its error names
+/// it), then asks the node's kubelet endpoint for
+/// `/containerLogs/<ns>/<pod>/<container>` with the flags' query; with
+/// nothing listening there its error carries that URL.
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_of_a_bound_pod_go_to_its_nodes_kubelet_with_the_flags_query() {
+    let fixture = Fixture::new(IMAGE, false).await;
+    let performer = fixture.performers.get(NAME).await.unwrap();
+    let node_name = format!("no-kubelet-{}", fixture.ns());
+    let pod: Pod = serde_json::from_value(json!({
+        "metadata": {"name": POD, "ownerReferences": [{
+            "apiVersion": "hourglass.eigenlayer.io/v1alpha1", "kind": "Performer",
+            "name": NAME, "uid": performer.metadata.uid, "controller": true}]},
+        "spec": {"nodeName": node_name, "containers": [{"name": "performer", "image": IMAGE}]},
+    }))
+    .unwrap();
+    fixture
+        .pods
+        .create(&PostParams::default(), &pod)
+        .await
+        .unwrap();
+
+    fixture
+        .plugin(&["logs", "performer", NAME])
+        .await
+        .assert_failure_containing(&format!("nodes \"{node_name}\" not found"));
+
+    let [port] = free_loopback_ports::<1>().unwrap();
+    let nodes: Api<Node> = Api::all(fixture.client.clone());
+    let node: Node = serde_json::from_value(json!({"metadata": {"name": node_name}})).unwrap();
+    nodes.create(&PostParams::default(), &node).await.unwrap();
+    let status = json!({"status": {
+        "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+        "daemonEndpoints": {"kubeletEndpoint": {"Port": port}},
+    }});
+    nodes
+        .patch_status(&node_name, &PatchParams::default(), &Patch::Merge(&status))
+        .await
+        .unwrap();
+
+    let ran = fixture
+        .plugin(&[
+            "logs",
+            "performer",
+            NAME,
+            "--tail",
+            "3",
+            "--since",
+            "90s",
+            "--timestamps",
+        ])
+        .await;
+    let _ = nodes.delete(&node_name, &DeleteParams::default()).await;
+    ran.assert_failure();
+    let url = format!(
+        "https://127.0.0.1:{port}/containerLogs/{}/{POD}/performer?",
+        fixture.ns()
+    );
+    for part in [
+        url.as_str(),
+        "sinceSeconds=90",
+        "tailLines=3",
+        "timestamps=true",
+    ] {
+        ran.assert_stderr_contains(part);
+    }
+}
+
+/// `logs -f` reads the pod, and when the operator re-creates it (an
+/// upgrade here) moves to the new one, announcing it by its uid.
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_follow_moves_to_the_pod_the_operator_recreates() {
+    let fixture = Fixture::new(IMAGE, true).await;
+    let first = uid(&fixture.ready_pod().await);
+
+    let mut command = fixture.plugin.command(&[
+        "logs",
+        "performer",
+        NAME,
+        "-f",
+        "-n",
+        fixture.ns(),
+        "--poll-interval",
+        "200ms",
+    ]);
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = tokio::process::Command::from(command)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+
+    // The first pod's log (empty here) was read to its end: it now waits.
+    let waiting = tokio::time::timeout(PATIENCE, stderr.next_line())
+        .await
+        .expect("no note from logs -f")
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        waiting.contains(&format!("the log of pod {POD} ended")),
+        "{waiting}"
+    );
+
+    let patch = json!({"spec": {"image": NEXT_IMAGE}});
+    fixture
+        .performers
+        .patch(NAME, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap();
+    let second = loop {
+        let pod = fixture.ready_pod().await;
+        if uid(&pod) != first {
+            break uid(&pod);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+
+    let marker = tokio::time::timeout(PATIENCE, stdout.next_line())
+        .await
+        .expect("logs -f never moved to the new pod")
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(marker, format!("==> pod/{POD} (new pod, uid {second}) <=="));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "logs -f must keep following"
+    );
+    child.kill().await.unwrap();
+}
