@@ -285,7 +285,9 @@ async fn logs_of_a_bound_pod_go_to_its_nodes_kubelet_with_the_flags_query() {
     fixture
         .plugin(&["logs", "performer", NAME])
         .await
-        .assert_failure_containing(&format!("nodes \"{node_name}\" not found"));
+        // The apiserver reports the missing node under the resource "pods"
+        // (`pods "<node>" not found`): the name is the node's.
+        .assert_failure_containing(&format!("\"{node_name}\" not found"));
 
     let [port] = free_loopback_ports::<1>().unwrap();
     let nodes: Api<Node> = Api::all(fixture.client.clone());
@@ -392,4 +394,81 @@ async fn logs_follow_moves_to_the_pod_the_operator_recreates() {
         "logs -f must keep following"
     );
     child.kill().await.unwrap();
+}
+
+// ------------------------------------------------------------- RBAC
+
+/// A kubeconfig for the service account `account` of `namespace`, with a
+/// token the apiserver issues (`kubectl create token`).
+fn service_account_kubeconfig(
+    control_plane: &ControlPlane,
+    namespace: &str,
+    account: &str,
+    dir: &std::path::Path,
+) -> std::path::PathBuf {
+    use base64::Engine as _;
+    let token = control_plane
+        .run_kubectl(&["create", "token", account, "-n", namespace], None)
+        .unwrap();
+    let ca = base64::engine::general_purpose::STANDARD.encode(control_plane.ca_pem());
+    let kubeconfig = json!({
+        "apiVersion": "v1", "kind": "Config", "current-context": "sa",
+        "clusters": [{"name": "c", "cluster": {
+            "server": control_plane.server_url(), "certificate-authority-data": ca}}],
+        "users": [{"name": account, "user": {"token": token.trim()}}],
+        "contexts": [{"name": "sa", "context": {"cluster": "c", "user": account, "namespace": namespace}}],
+    });
+    let path = dir.join("kubeconfig");
+    std::fs::write(&path, kubeconfig.to_string()).unwrap();
+    path
+}
+
+/// What the README says each command needs: without `pods/log` logs is
+/// refused by the apiserver, with it allowed; restart needs delete on pods.
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_and_restart_need_the_rbac_the_readme_lists() {
+    let fixture = Fixture::new(IMAGE, true).await;
+    fixture.ready_pod().await;
+    let control_plane = ControlPlane::with_webhook();
+    let ns = fixture.ns();
+    let role = |resources: &str| {
+        format!(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: operator-on-call, namespace: {ns}}}\n---\n\
+             apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {{name: on-call, namespace: {ns}}}\n\
+             rules:\n- {{apiGroups: [hourglass.eigenlayer.io], resources: [performers], verbs: [get]}}\n\
+             - {{apiGroups: [\"\"], resources: [{resources}], verbs: [get]}}\n---\n\
+             apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {{name: on-call, namespace: {ns}}}\n\
+             roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: on-call}}\n\
+             subjects: [{{kind: ServiceAccount, name: operator-on-call, namespace: {ns}}}]\n"
+        )
+    };
+    control_plane
+        .kubectl_outcome(&["apply", "-f", "-"], Some(&role("pods")))
+        .assert_success();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = service_account_kubeconfig(control_plane, ns, "operator-on-call", dir.path());
+    let plugin = Plugin::with_kubeconfig(fixture.plugin.binary().to_path_buf(), &kubeconfig);
+    let run = |args: &[&str]| Outcome::of(plugin.command(args), None);
+
+    run(&["logs", "performer", NAME]).assert_failure_containing(&format!(
+        "Error from server (Forbidden): pods \"{POD}\" is forbidden: User \
+         \"system:serviceaccount:{ns}:operator-on-call\" cannot get resource \"pods/log\""
+    ));
+    run(&["performer", "restart", NAME]).assert_failure_containing(&format!(
+        "cannot delete resource \"pods\" in API group \"\" in the namespace \"{ns}\""
+    ));
+
+    control_plane
+        .kubectl_outcome(&["apply", "-f", "-"], Some(&role("pods, pods/log")))
+        .assert_success();
+    // RBAC changes reach the authorizer through its informer: shortly.
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let ran = run(&["logs", "performer", NAME]);
+        if ran.success {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still refused: {ran:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
