@@ -104,6 +104,7 @@ fn performer_upgrade_flags() {
                 assert!(!args.no_wait);
                 assert_eq!(args.dry_run, DryRun::Server);
             }
+            other => panic!("{other:?}"),
         },
         other => panic!("{other:?}"),
     }
@@ -113,6 +114,7 @@ fn performer_upgrade_flags() {
                 assert_eq!(args.dry_run, DryRun::Client);
                 assert_eq!(args.timeout, Duration::from_secs(300));
             }
+            other => panic!("{other:?}"),
         },
         other => panic!("{other:?}"),
     }
@@ -120,6 +122,24 @@ fn performer_upgrade_flags() {
     assert!(
         fails("performer upgrade p --image i --no-wait --rollback").contains("cannot be used with")
     );
+}
+
+#[test]
+fn performer_restart_flags() {
+    match parse("performer restart p --timeout 90s --operator-timeout 30s").command {
+        Command::Performer(performer) => match performer.command {
+            PerformerCommand::Restart(args) => {
+                assert_eq!(args.name, "p");
+                assert_eq!(args.timeout, Duration::from_secs(90));
+                assert_eq!(args.operator_timeout, Duration::from_secs(30));
+                assert!(!args.no_wait);
+            }
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+    assert!(fails("performer restart p --timeout soon").contains("--timeout"));
+    assert!(fails("performer restart").contains("<NAME>"));
 }
 
 #[test]
