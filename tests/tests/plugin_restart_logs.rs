@@ -6,14 +6,18 @@
 //! the command waits for it as an upgrade waits, failing at once when the
 //! new pod cannot run and naming what the pod does on timeout.
 //!
-//! Logs: no kubelet runs here, so no log line is ever served. What the
-//! apiserver does decide is proven: which pod and container are asked for
-//! (it refuses a container the pod lacks), that an unbound pod's log is
-//! empty, that a bound pod's request goes to its node's kubelet endpoint
-//! with the query the flags asked for (its error names the node, then the
-//! kubelet URL), RBAC, and that `-f` moves to the pod the operator
-//! re-creates. Log lines through a kubelet are proven by the plugin's unit
-//! tests of the follow loop only.
+//! Logs: no kubelet runs here. What the apiserver decides is proven with
+//! the operator's own pods (unbound, so their log is empty): which pod and
+//! container are asked for (it refuses a container the pod lacks), RBAC,
+//! and that `-f` moves to the pod the operator re-creates. Pods bound to a
+//! Node show the rest: the apiserver looks the node up (its error names
+//! it), asks its kubelet endpoint with the flags' query (its error carries
+//! the URL when nothing listens), and, with a stand-in of the kubelet's
+//! `containerLogs` endpoint on loopback (`kubelet_logs`), streams the log
+//! back, followed to the next pod when the kubelet ends the stream.
+
+#[path = "plugin_restart_logs/kubelet_logs.rs"]
+mod kubelet_logs;
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -29,6 +33,8 @@ use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::time::Instant;
+
+use kubelet_logs::KubeletLogs;
 
 const NAME: &str = "restart-me";
 const POD: &str = "performer-restart-me";
@@ -136,6 +142,59 @@ impl Fixture {
 
 fn uid(pod: &Pod) -> String {
     pod.metadata.uid.clone().unwrap()
+}
+
+impl Fixture {
+    /// Creates the performer's pod as the operator would, but bound to
+    /// `node` (as the scheduler would), and returns its uid.
+    async fn create_bound_pod(&self, node: &str) -> String {
+        let performer = self.performers.get(NAME).await.unwrap();
+        let pod: Pod = serde_json::from_value(json!({
+            "metadata": {"name": POD, "ownerReferences": [{
+                "apiVersion": "hourglass.eigenlayer.io/v1alpha1", "kind": "Performer",
+                "name": NAME, "uid": performer.metadata.uid, "controller": true}]},
+            "spec": {"nodeName": node, "containers": [{"name": "performer", "image": IMAGE}]},
+        }))
+        .unwrap();
+        uid(&self
+            .pods
+            .create(&PostParams::default(), &pod)
+            .await
+            .unwrap())
+    }
+
+    /// Waits until the pod with `uid` is Running and ready (the simulated
+    /// kubelet writes that).
+    async fn until_running(&self, uid_wanted: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let pod = self.pods.get_opt(POD).await.unwrap();
+            if pod
+                .as_ref()
+                .is_some_and(|pod| uid(pod) == uid_wanted && pod_state(pod) == PodState::Ready)
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "never running: {pod:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Registers the Node `name`, its kubelet at 127.0.0.1:`port`.
+async fn register_node(client: &kube::Client, name: &str, port: u16) -> Api<Node> {
+    let nodes: Api<Node> = Api::all(client.clone());
+    let node: Node = serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
+    nodes.create(&PostParams::default(), &node).await.unwrap();
+    let status = json!({"status": {
+        "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+        "daemonEndpoints": {"kubeletEndpoint": {"Port": port}},
+    }});
+    nodes
+        .patch_status(name, &PatchParams::default(), &Patch::Merge(&status))
+        .await
+        .unwrap();
+    nodes
 }
 
 // ------------------------------------------------------------- restart
@@ -267,20 +326,8 @@ async fn logs_ask_the_apiserver_for_the_performers_pod_and_container() {
 #[tokio::test(flavor = "multi_thread")]
 async fn logs_of_a_bound_pod_go_to_its_nodes_kubelet_with_the_flags_query() {
     let fixture = Fixture::new(IMAGE, false).await;
-    let performer = fixture.performers.get(NAME).await.unwrap();
     let node_name = format!("no-kubelet-{}", fixture.ns());
-    let pod: Pod = serde_json::from_value(json!({
-        "metadata": {"name": POD, "ownerReferences": [{
-            "apiVersion": "hourglass.eigenlayer.io/v1alpha1", "kind": "Performer",
-            "name": NAME, "uid": performer.metadata.uid, "controller": true}]},
-        "spec": {"nodeName": node_name, "containers": [{"name": "performer", "image": IMAGE}]},
-    }))
-    .unwrap();
-    fixture
-        .pods
-        .create(&PostParams::default(), &pod)
-        .await
-        .unwrap();
+    fixture.create_bound_pod(&node_name).await;
 
     fixture
         .plugin(&["logs", "performer", NAME])
@@ -290,17 +337,7 @@ async fn logs_of_a_bound_pod_go_to_its_nodes_kubelet_with_the_flags_query() {
         .assert_failure_containing(&format!("\"{node_name}\" not found"));
 
     let [port] = free_loopback_ports::<1>().unwrap();
-    let nodes: Api<Node> = Api::all(fixture.client.clone());
-    let node: Node = serde_json::from_value(json!({"metadata": {"name": node_name}})).unwrap();
-    nodes.create(&PostParams::default(), &node).await.unwrap();
-    let status = json!({"status": {
-        "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
-        "daemonEndpoints": {"kubeletEndpoint": {"Port": port}},
-    }});
-    nodes
-        .patch_status(&node_name, &PatchParams::default(), &Patch::Merge(&status))
-        .await
-        .unwrap();
+    let nodes = register_node(&fixture.client, &node_name, port).await;
 
     let ran = fixture
         .plugin(&[
@@ -328,6 +365,97 @@ async fn logs_of_a_bound_pod_go_to_its_nodes_kubelet_with_the_flags_query() {
     ] {
         ran.assert_stderr_contains(part);
     }
+}
+
+/// The whole path with a kubelet's `containerLogs` endpoint on loopback
+/// (`kubelet_logs`): the apiserver proxies the read to the node's kubelet
+/// and streams its body back; `-f` reads the pod until the kubelet ends the
+/// stream (its container stopped, the pod deleted), then the next pod from
+/// its start, after the marker. The pods are made here as the operator and
+/// scheduler would make them, bound to the node.
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_come_through_the_apiserver_from_the_nodes_kubelet_and_follow_the_next_pod() {
+    let fixture = Fixture::new(IMAGE, false).await;
+    let kubelet = KubeletLogs::start().await;
+    let node_name = format!("stand-in-{}", fixture.ns());
+    let nodes = register_node(&fixture.client, &node_name, kubelet.port).await;
+    let first = fixture.create_bound_pod(&node_name).await;
+    fixture.until_running(&first).await;
+
+    let ran = fixture
+        .plugin(&["logs", "performer", NAME, "--tail", "1"])
+        .await;
+    ran.assert_success();
+    assert_eq!(ran.stdout, "log 1 line 1\nlog 1 line 2\n");
+    let path = format!("/containerLogs/{}/{POD}/performer?", fixture.ns());
+    let requests = kubelet.requests();
+    assert!(
+        requests[0].starts_with(&path) && requests[0].contains("tailLines=1"),
+        "{requests:?}"
+    );
+
+    let mut command = fixture.plugin.command(&[
+        "logs",
+        "performer",
+        NAME,
+        "-f",
+        "--tail",
+        "5",
+        "-n",
+        fixture.ns(),
+        "--poll-interval",
+        "200ms",
+    ]);
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = tokio::process::Command::from(command)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next_line = async || {
+        tokio::time::timeout(PATIENCE, stdout.next_line())
+            .await
+            .expect("logs -f printed nothing more")
+            .unwrap()
+            .unwrap_or_default()
+    };
+    assert_eq!(next_line().await, "log 2 line 1");
+    assert_eq!(next_line().await, "log 2 line 2");
+
+    // A restart as the operator and a kubelet do it: the pod goes, its
+    // container's log ends, a pod of the same name (another uid) comes.
+    let zero = DeleteParams {
+        grace_period_seconds: Some(0),
+        ..DeleteParams::default()
+    };
+    fixture.pods.delete(POD, &zero).await.unwrap();
+    kubelet.stop_containers();
+    let second = fixture.create_bound_pod(&node_name).await;
+    fixture.until_running(&second).await;
+
+    assert_eq!(
+        next_line().await,
+        format!("==> pod/{POD} (new pod, uid {second}) <==")
+    );
+    assert_eq!(next_line().await, "log 3 line 1");
+    assert_eq!(next_line().await, "log 3 line 2");
+    let requests = kubelet.requests();
+    assert!(
+        requests[1].contains("follow=true") && requests[1].contains("tailLines=5"),
+        "{requests:?}"
+    );
+    // The new pod is read from its start: no tail.
+    assert!(
+        requests[2].starts_with(&path)
+            && requests[2].contains("follow=true")
+            && !requests[2].contains("tailLines"),
+        "{requests:?}"
+    );
+    child.kill().await.unwrap();
+    let _ = nodes.delete(&node_name, &DeleteParams::default()).await;
 }
 
 /// `logs -f` reads the pod, and when the operator re-creates it (an

@@ -1,4 +1,5 @@
-//! Waiting for an upgrade to take, judged from the performer's pod and what
+//! Waiting for an upgrade (or a restart: the same goal, with the image the
+//! spec already holds) to take, judged from the performer's pod and what
 //! the operator reports (`shared::status::judge_upgrade`), with one
 //! deadline, progress lines and Ctrl-C.
 
