@@ -313,6 +313,32 @@ async fn logs_ask_the_apiserver_for_the_performers_pod_and_container() {
             "error: no pods of executor \"main\" in namespace \"{}\": looked for pods labelled app=main",
             fixture.ns()
         ));
+    // The executor chart's StatefulSet pods (unbound here, so empty logs),
+    // and a pod of another app.
+    let executor_pod = |name: &str, app: &str, container: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, labels: {{app: {app}}}}}\n\
+             spec: {{containers: [{{name: {container}, image: hourglass/executor:v1}}]}}\n---\n"
+        )
+    };
+    let pods = [
+        executor_pod("main-1", "main", "executor"),
+        executor_pod("main-0", "main", "executor"),
+        executor_pod("other-0", "other", "executor"),
+    ]
+    .concat();
+    ControlPlane::with_webhook()
+        .kubectl_outcome(&["apply", "-n", fixture.ns(), "-f", "-"], Some(&pods))
+        .assert_success();
+    let ran = fixture.plugin(&["logs", "executor", "main"]).await;
+    ran.assert_success();
+    assert_eq!(ran.stdout, "==> pod/main-0 <==\n==> pod/main-1 <==\n");
+    fixture
+        .plugin(&["logs", "executor", "main", "-c", "performer"])
+        .await
+        .assert_failure_containing(
+            "the pods labelled app=main (main-0, main-1) have no container \"performer\"",
+        );
     fixture
         .plugin(&["logs", "performer", NAME, "--tail", "-2"])
         .await
