@@ -207,7 +207,7 @@ fn api_commands_without_a_cluster_fail_cleanly() {
 #[test]
 fn completion_helper_speaks_cobra() {
     let output = Command::new(env!("CARGO_BIN_EXE_kubectl_complete-hourglass"))
-        .args(["performer", ""])
+        .args(["performer", "up"])
         .env("KUBECONFIG", "/nonexistent/kubeconfig")
         .output()
         .unwrap();
