@@ -5,8 +5,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    audit, completion, create, describe, doctor, get, install, performer_history, performer_undo,
-    performer_upgrade, status, uninstall, validate, version,
+    audit, completion, create, describe, doctor, get, install, logs, performer_history,
+    performer_restart, performer_undo, performer_upgrade, status, uninstall, validate, version,
 };
 use crate::options::GlobalArgs;
 
@@ -19,6 +19,8 @@ Examples:
   kubectl hourglass create performer my-avs --image ghcr.io/org/performer:v1.0.0 --avs-address 0x1234567890abcdef1234567890abcdef12345678
   kubectl hourglass create executor --from-chart-values my-executor-values.yaml
   kubectl hourglass performer upgrade my-avs --image ghcr.io/org/performer:v1.1.0 --version v1.1.0
+  kubectl hourglass performer restart my-avs
+  kubectl hourglass logs performer my-avs -f
   kubectl hourglass status
   kubectl hourglass audit -A
   kubectl hourglass validate -f performers/";
@@ -58,6 +60,8 @@ pub enum Command {
     Get(get::Args),
     /// Show an executor or a performer in detail, with its events
     Describe(describe::Args),
+    /// Print a performer's or an executor's logs; -f follows a performer across its re-created pods
+    Logs(logs::Args),
     /// Check files offline with the same rules as the admission webhook
     Validate(validate::Args),
     /// Judge stored executors and performers with the webhook's rules; exit code 0 clean, 1 error, 2 findings
@@ -85,4 +89,6 @@ pub enum PerformerCommand {
     History(performer_history::Args),
     /// Upgrade a performer back to the spec before its last upgrade (or --to-revision)
     Undo(performer_undo::Args),
+    /// Delete a performer's pod so the operator re-creates it, then wait until the new pod is ready
+    Restart(performer_restart::Args),
 }

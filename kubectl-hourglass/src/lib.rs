@@ -9,10 +9,12 @@
 //! - `cli` defines the command line; `options` the flags several verbs
 //!   take. Verbs import options, never the CLI.
 //! - `commands/` holds one verb per file, or per folder when it has parts
-//!   (`create/`, `doctor/`, `performer_upgrade/`). No verb imports another:
+//!   (`create/`, `doctor/`, `performer_upgrade/`, `logs/`). No verb imports another:
 //!   what two verbs share lives in the modules below.
 //! - Reading the cluster: `api` (our two kinds, parsed once at the
 //!   boundary), `status_lists` and `pods` (what `status` lists),
+//!   `pod_rollout` (a performer's pod replaced and the wait for the new
+//!   one: `performer upgrade` and `performer restart`),
 //!   `references` (Secrets and ConfigMaps a performer names), `warnings`
 //!   (the apiserver's warning headers). Writing: `cluster` (server-side
 //!   apply of manifests), `install_plan` and `manifests` (what `install`
@@ -43,6 +45,7 @@ pub mod install_plan;
 pub mod interrupt;
 pub mod manifests;
 pub mod options;
+pub mod pod_rollout;
 pub mod pods;
 pub mod references;
 pub mod render;
@@ -72,10 +75,12 @@ pub async fn dispatch(command: &Command, ctx: &Context) -> Result<()> {
             PerformerCommand::Upgrade(args) => commands::performer_upgrade::run(args, ctx).await,
             PerformerCommand::History(args) => commands::performer_history::run(args, ctx).await,
             PerformerCommand::Undo(args) => commands::performer_undo::run(args, ctx).await,
+            PerformerCommand::Restart(args) => commands::performer_restart::run(args, ctx).await,
         },
         Command::Status(args) => commands::status::run(args, ctx).await,
         Command::Get(args) => commands::get::run(args, ctx).await,
         Command::Describe(args) => commands::describe::run(args, ctx).await,
+        Command::Logs(args) => commands::logs::run(args, ctx).await,
         Command::Validate(args) => commands::validate::run(args, ctx, &mut std::io::stdin()).await,
         Command::Audit(args) => commands::audit::run(args, ctx).await,
         Command::Completion(args) => commands::completion::run(args, ctx),

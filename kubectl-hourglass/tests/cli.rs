@@ -153,6 +153,24 @@ fn performer_upgrade_flags() {
 }
 
 #[test]
+fn performer_restart_flags() {
+    match parse("performer restart p --timeout 90s --operator-timeout 30s").command {
+        Command::Performer(performer) => match performer.command {
+            PerformerCommand::Restart(args) => {
+                assert_eq!(args.name, "p");
+                assert_eq!(args.timeout, Duration::from_secs(90));
+                assert_eq!(args.operator_timeout, Duration::from_secs(30));
+                assert!(!args.no_wait);
+            }
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+    assert!(fails("performer restart p --timeout soon").contains("--timeout"));
+    assert!(fails("performer restart").contains("<NAME>"));
+}
+
+#[test]
 fn create_from_flags() {
     let line = "create performer p --image i:v1 --avs-address 0xabc --executor e --grpc-port 9000 --gpu-type nvidia-a100 --gpu-count 2 --tee sgx --env A=1 --dry-run=client -o yaml";
     match parse(line).command {

@@ -152,9 +152,17 @@ pub fn want(root: &Command, words: &[String]) -> Candidates {
         },
         (["status"], 0) => Candidates::Objects(ObjectKind::Executor),
         // `upgrade` takes many names: every position is a performer.
-        (["performer", "upgrade"], _) | (["performer", "history" | "undo"], 0) => {
+        (["performer", "upgrade"], _) | (["performer", "history" | "undo" | "restart"], 0) => {
             Candidates::Objects(ObjectKind::Performer)
         }
+        (["logs"], 0) => Candidates::Words(
+            vec!["executor".to_string(), "performer".to_string()],
+            DIRECTIVE_NO_FILE,
+        ),
+        (["logs"], 1) => match api::parse_kind(&positionals[0]) {
+            Ok(kind) => Candidates::Objects(kind),
+            Err(_) => Candidates::Words(Vec::new(), DIRECTIVE_NO_FILE),
+        },
         (["completion"], 0) => Candidates::Words(
             vec!["bash".to_string(), "zsh".to_string(), "fish".to_string()],
             DIRECTIVE_NO_FILE,
@@ -196,6 +204,7 @@ mod tests {
             "get",
             "describe",
             "validate",
+            "logs",
             "completion",
             "version",
         ] {
@@ -206,7 +215,14 @@ mod tests {
 
     #[test]
     fn nested_and_flags() {
-        assert_eq!(fixed("performer "), vec!["upgrade", "history", "undo"]);
+        let performer_verbs = fixed("performer ");
+        for verb in ["upgrade", "restart", "history", "undo"] {
+            assert!(
+                performer_verbs.contains(&verb.to_string()),
+                "{performer_verbs:?}"
+            );
+        }
+        assert_eq!(fixed("logs "), vec!["executor", "performer"]);
         assert_eq!(fixed("create "), vec!["executor", "performer"]);
         let flags = fixed("performer upgrade x --");
         assert!(flags.contains(&"--image".to_string()));
@@ -243,6 +259,18 @@ mod tests {
         assert_eq!(
             want(&Cli::command(), &words("status ")),
             Candidates::Objects(ObjectKind::Executor)
+        );
+        assert_eq!(
+            want(&Cli::command(), &words("performer restart ")),
+            Candidates::Objects(ObjectKind::Performer)
+        );
+        assert_eq!(
+            want(&Cli::command(), &words("logs executor ")),
+            Candidates::Objects(ObjectKind::Executor)
+        );
+        assert_eq!(
+            want(&Cli::command(), &words("logs performer -f ")),
+            Candidates::Objects(ObjectKind::Performer)
         );
         assert_eq!(
             want(&Cli::command(), &words("get performers -n ")),

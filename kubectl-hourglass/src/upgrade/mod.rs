@@ -11,16 +11,14 @@
 //! conditions, deletes the pod whose image differs from the spec and
 //! creates a new one, and reports `phase` and `ready` from it.
 
-mod cluster;
 mod diff;
 mod one;
 mod options;
 mod rollback;
-mod wait;
 mod who;
 mod write;
 
-pub use cluster::UpgradeApi;
+pub use crate::pod_rollout::{Goal, UpgradeApi, WaitEnd, wait_for};
 pub use diff::spec_diff;
 pub use one::{Request, UpgradeEnd, upgrade_one};
 pub use options::UpgradeOptions;
@@ -28,7 +26,6 @@ pub use rollback::{
     ROLLBACK_RETRY, RollbackEnd, RollbackPlan, is_transient_refusal, restore_command,
     roll_back_within, rollback_failure,
 };
-pub use wait::{Goal, WaitEnd, wait_for};
 pub use who::who_am_i;
 pub use write::{
     Change, Target, Written, desired_version, patch_body, upgraded, write_target, written_at,

@@ -12,14 +12,14 @@ use hourglass_shared::formats::duration;
 use hourglass_shared::status::UpgradeGoal;
 use hourglass_shared::upgrade_history::{self, Replaced};
 
-use super::cluster::UpgradeApi;
 use super::rollback::{
     ROLLBACK_RETRY, RollbackEnd, RollbackPlan, roll_back_within, rollback_failure,
 };
-use super::wait::{Goal, WaitEnd, wait_for};
 use super::write::{Change, Target, Written, desired_version, write_target, written_at};
 use crate::error::{CliError, Result};
 use crate::interrupt::Presses;
+use crate::pod_rollout::UpgradeApi;
+use crate::pod_rollout::{Goal, WaitEnd, wait_for};
 
 /// What to upgrade to, and how.
 #[derive(Clone, Debug)]

@@ -9,9 +9,9 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::cluster::UpgradeApi;
 use super::write::{Change, Target, write_target};
 use crate::error::{CliError, Result};
+use crate::pod_rollout::UpgradeApi;
 use hourglass_shared::formats::duration;
 use hourglass_shared::upgrade_history;
 

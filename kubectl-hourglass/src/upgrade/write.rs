@@ -9,9 +9,9 @@ use hourglass_shared::constants::PERFORMER_PLURAL;
 use hourglass_shared::upgrade_history::UPGRADE_HISTORY_ANNOTATION;
 use hourglass_shared::{HourglassObject, Performer};
 
-use super::cluster::UpgradeApi;
 use crate::api::FIELD_MANAGER;
 use crate::error::{CliError, Result};
+use crate::pod_rollout::UpgradeApi;
 
 /// Attempts at a conflicting write before giving up.
 const MAX_ATTEMPTS: usize = 8;

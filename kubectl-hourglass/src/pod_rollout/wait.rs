@@ -1,4 +1,5 @@
-//! Waiting for an upgrade to take, judged from the performer's pod and what
+//! Waiting for an upgrade (or a restart: the same goal, with the image the
+//! spec already holds) to take, judged from the performer's pod and what
 //! the operator reports (`shared::status::judge_upgrade`), with one
 //! deadline, progress lines and Ctrl-C.
 
@@ -10,7 +11,7 @@ use tokio::time::Instant;
 
 use hourglass_shared::status::{UpgradeGoal, UpgradeProgress, judge_upgrade};
 
-use super::cluster::UpgradeApi;
+use super::api::UpgradeApi;
 use crate::error::Result;
 use hourglass_shared::formats::duration;
 

@@ -1,7 +1,7 @@
-//! The performer and its pod, as an upgrade reads and writes them.
+//! The performer and its pod, as an upgrade or a restart reads and writes them.
 
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
 use serde_json::Value;
 
 use hourglass_shared::Performer;
@@ -50,6 +50,25 @@ impl UpgradeApi {
     pub async fn pod_of(&self, performer: &Performer) -> Result<Option<Pod>> {
         match self.pods.get_opt(&pod_name(performer)).await {
             Ok(pod) => Ok(owned_pod(performer, pod.as_ref()).cloned()),
+            Err(error) => Err(CliError::from_kube_for("pods", error)),
+        }
+    }
+
+    /// Deletes the pod `name` only if it is still the one with `uid`, so a
+    /// pod the operator created meanwhile under the same name is never the
+    /// one deleted. `Ok(false)`: it was already gone (or replaced).
+    pub async fn delete_pod(&self, name: &str, uid: &str) -> Result<bool> {
+        let params = DeleteParams {
+            preconditions: Some(Preconditions {
+                uid: Some(uid.to_string()),
+                resource_version: None,
+            }),
+            ..Default::default()
+        };
+        match self.pods.delete(name, &params).await {
+            Ok(_) => Ok(true),
+            // 404: gone; 409: the uid precondition failed, another pod now.
+            Err(kube::Error::Api(status)) if status.code == 404 || status.code == 409 => Ok(false),
             Err(error) => Err(CliError::from_kube_for("pods", error)),
         }
     }
