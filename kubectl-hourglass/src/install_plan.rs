@@ -231,6 +231,15 @@ mod tests {
         let secret = kinds.iter().position(|k| *k == "Secret").unwrap();
         let deployment = kinds.iter().position(|k| *k == "Deployment").unwrap();
         assert!(secret < deployment);
-        assert_eq!(kinds.last(), Some(&"MutatingWebhookConfiguration"));
+        // The renewer comes last: it needs both configurations to exist.
+        let mutating = kinds
+            .iter()
+            .position(|k| *k == "MutatingWebhookConfiguration")
+            .unwrap();
+        let renewer = webhook
+            .iter()
+            .position(|o| manifests::name(o) == manifests::RENEWER_DEPLOYMENT_NAME)
+            .unwrap();
+        assert!(deployment < mutating && mutating < renewer, "{kinds:?}");
     }
 }

@@ -72,6 +72,7 @@ mod kubelet;
 mod kubernetes_build;
 mod manifests;
 mod namespace;
+mod node_address;
 mod operator;
 mod pki;
 mod plain_http;
@@ -100,6 +101,7 @@ pub use kubelet::{
 pub use kubernetes_build::{KubeCommand, ensure_built};
 pub use manifests::{example_path, example_text, manifest_path, read_manifest};
 pub use namespace::{TEMPORARY_LABEL, TestNamespace, with_temp_ns};
+pub use node_address::node_ip;
 pub use operator::documented_performer::DocumentedPerformer;
 pub use operator::go_quantity::GoQuantity;
 pub use operator::pod::{
