@@ -23,6 +23,9 @@ pub const VALIDATING_WEBHOOK: &str = "hourglass-validating";
 pub const MUTATING_WEBHOOK: &str = "hourglass-mutating";
 pub const VALIDATING_WEBHOOK_NAME: &str = "validate.hourglass.eigenlayer.io";
 pub const MUTATING_WEBHOOK_NAME: &str = "mutate.hourglass.eigenlayer.io";
+/// cert-manager's cainjector fills the caBundle of a configuration carrying
+/// this annotation from the named Certificate (`<namespace>/<name>`).
+pub const CERT_MANAGER_INJECT_ANNOTATION: &str = "cert-manager.io/inject-ca-from";
 /// Set on what install creates, so uninstall only deletes a namespace it made.
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 pub const MANAGED_BY: &str = "kubectl-hourglass";

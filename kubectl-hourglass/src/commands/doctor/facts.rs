@@ -16,6 +16,7 @@ pub struct Facts {
     /// Ready endpoints of the webhook Service.
     pub ready_endpoints: Read<usize>,
     pub tls_secret: Read<Option<TlsSecret>>,
+    pub renewal: Read<Renewal>,
     pub probe: ProbeOutcome,
     pub references: References,
 }
@@ -42,6 +43,19 @@ pub struct TlsSecret {
     pub cert: Option<String>,
     pub key: Option<String>,
     pub ca: Option<String>,
+}
+
+/// What renews the certificates, as found in the cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Renewal {
+    /// The built-in renewer's Deployment exists, with these replicas ready
+    /// out of those wanted.
+    BuiltIn { ready: i32, wanted: i32 },
+    /// The configurations take their caBundle from cert-manager's cainjector
+    /// (`cert-manager.io/inject-ca-from: <namespace>/<certificate>`).
+    CertManager { certificate: String },
+    /// Neither: only a person running install renews them.
+    Nobody,
 }
 
 /// How the apiserver answered a dry-run create of an invalid Performer.

@@ -5,6 +5,7 @@
 use k8s_openapi::api::admissionregistration::v1::{
     MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
 };
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
@@ -14,12 +15,17 @@ use serde_json::json;
 use hourglass_shared::constants::{API_GROUP, API_VERSION};
 use hourglass_shared::object::ObjectKind;
 
-use super::facts::{Configuration, CrdState, Facts, ProbeOutcome, Read, References, TlsSecret};
+use super::facts::{
+    Configuration, CrdState, Facts, ProbeOutcome, Read, References, Renewal, TlsSecret,
+};
 use crate::api::{self, FIELD_MANAGER};
 use crate::cluster::is_established;
 use crate::context::Context;
 use crate::error::{CliError, Result, is_type_missing};
-use crate::manifests::{MUTATING_WEBHOOK, SERVICE_NAME, TLS_SECRET, VALIDATING_WEBHOOK};
+use crate::manifests::{
+    CERT_MANAGER_INJECT_ANNOTATION, MUTATING_WEBHOOK, RENEWER_DEPLOYMENT_NAME, SERVICE_NAME,
+    TLS_SECRET, VALIDATING_WEBHOOK,
+};
 use crate::references::{ALL_KINDS, missing_references};
 
 pub async fn gather(ctx: &Context, probe_namespace: &str) -> Result<Facts> {
@@ -30,6 +36,7 @@ pub async fn gather(ctx: &Context, probe_namespace: &str) -> Result<Facts> {
         configurations: configurations(&client).await,
         ready_endpoints: ready_endpoints(&client, &namespace).await,
         tls_secret: tls_secret(&client, &namespace).await,
+        renewal: renewal(&client, &namespace).await,
         probe: probe(&client, probe_namespace).await,
         references: references(ctx).await,
         install_namespace: namespace,
@@ -104,6 +111,35 @@ async fn configurations(client: &kube::Client) -> Vec<Configuration> {
             webhooks: mutating,
         },
     ]
+}
+
+/// cert-manager's annotation on the validating configuration, else the
+/// built-in renewer's Deployment, else nobody.
+async fn renewal(client: &kube::Client, namespace: &str) -> Read<Renewal> {
+    let validating = Api::<ValidatingWebhookConfiguration>::all(client.clone())
+        .get_opt(VALIDATING_WEBHOOK)
+        .await
+        .map_err(cannot_read)?;
+    let injected = validating
+        .and_then(|c| c.metadata.annotations)
+        .and_then(|a| a.get(CERT_MANAGER_INJECT_ANNOTATION).cloned());
+    if let Some(certificate) = injected {
+        return Ok(Renewal::CertManager { certificate });
+    }
+    let renewer = Api::<Deployment>::namespaced(client.clone(), namespace)
+        .get_opt(RENEWER_DEPLOYMENT_NAME)
+        .await
+        .map_err(cannot_read)?;
+    Ok(match renewer {
+        Some(deployment) => Renewal::BuiltIn {
+            ready: deployment
+                .status
+                .and_then(|s| s.ready_replicas)
+                .unwrap_or(0),
+            wanted: deployment.spec.and_then(|s| s.replicas).unwrap_or(1),
+        },
+        None => Renewal::Nobody,
+    })
 }
 
 async fn ready_endpoints(client: &kube::Client, namespace: &str) -> Read<usize> {

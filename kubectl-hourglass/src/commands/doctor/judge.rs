@@ -8,7 +8,7 @@ use k8s_openapi::api::admissionregistration::v1::WebhookClientConfig;
 use hourglass_shared::constants::API_VERSION;
 
 use super::certificates::certificate_checks;
-use super::facts::{Configuration, CrdState, Facts, ProbeOutcome, Read, References};
+use super::facts::{Configuration, CrdState, Facts, ProbeOutcome, Read, References, Renewal};
 use crate::manifests::{self, SERVICE_NAME};
 
 /// One check's result.
@@ -277,6 +277,10 @@ mod tests {
                 key: Some(serving.key_pem),
                 ca: Some(ca.cert_pem().trim().to_string()),
             })),
+            renewal: Ok(Renewal::BuiltIn {
+                ready: 1,
+                wanted: 1,
+            }),
             probe: ProbeOutcome::Denied,
             references: References::Checked {
                 performers: 3,
@@ -298,7 +302,7 @@ mod tests {
         let now = SystemTime::now();
         let checks = judge(&healthy(), now);
         assert_eq!(failed(&checks), [], "{checks:#?}");
-        assert_eq!(checks.len(), 9, "{checks:#?}");
+        assert_eq!(checks.len(), 10, "{checks:#?}");
     }
 
     #[test]
@@ -357,16 +361,77 @@ mod tests {
     }
 
     #[test]
-    fn certificates_near_expiry_fail_with_the_rotate_fix() {
+    fn certificates_near_expiry_fail_naming_what_renews_them() {
         let now = SystemTime::now();
         let later = now + Duration::from_secs(350 * 86400);
-        let checks = judge(&healthy(), later);
-        let expiring: Vec<&Check> = checks.iter().filter(|c| !c.ok).collect();
-        assert_eq!(expiring.len(), 1, "{checks:#?}");
-        assert_eq!(expiring[0].name, "serving certificate expiry");
+        let expiring = |renewal: Renewal| {
+            let mut facts = healthy();
+            facts.renewal = Ok(renewal);
+            let checks = judge(&facts, later);
+            let failed: Vec<Check> = checks
+                .into_iter()
+                .filter(|c| !c.ok && c.name != "certificate renewal")
+                .collect();
+            assert_eq!(failed.len(), 1, "{failed:#?}");
+            assert_eq!(failed[0].name, "serving certificate expiry");
+            assert_eq!(failed[0].detail, "expires in 14 days");
+            failed[0].fix.clone().unwrap()
+        };
+        let built_in = expiring(Renewal::BuiltIn {
+            ready: 0,
+            wanted: 1,
+        });
+        assert!(
+            built_in.starts_with("the built-in renewer should have renewed it months ago: see `kubectl logs -n hourglass-system deployment/hourglass-cert-renewer`"),
+            "{built_in}"
+        );
+        assert!(built_in.ends_with("run `kubectl hourglass install --rotate-certs`"));
         assert_eq!(
-            expiring[0].fix.as_deref(),
-            Some("run `kubectl hourglass install --rotate-certs`")
+            expiring(Renewal::CertManager {
+                certificate: "hourglass-system/hourglass-webhook".to_string()
+            }),
+            "cert-manager renews it: see `kubectl describe certificate -n hourglass-system hourglass-webhook` and cert-manager's logs"
+        );
+        assert_eq!(
+            expiring(Renewal::Nobody),
+            "run `kubectl hourglass install --rotate-certs`"
+        );
+    }
+
+    #[test]
+    fn the_way_certificates_are_renewed_is_named() {
+        let now = SystemTime::now();
+        let renewal = |renewal: Renewal| {
+            let mut facts = healthy();
+            facts.renewal = Ok(renewal);
+            judge(&facts, now)
+                .into_iter()
+                .find(|c| c.name == "certificate renewal")
+                .unwrap()
+        };
+        let built_in = renewal(Renewal::BuiltIn {
+            ready: 1,
+            wanted: 1,
+        });
+        assert!(built_in.ok);
+        assert_eq!(
+            built_in.detail,
+            "built in: Deployment hourglass-system/hourglass-cert-renewer (1 of 1 ready) renews the serving certificate and rotates the CA"
+        );
+        let cert_manager = renewal(Renewal::CertManager {
+            certificate: "hourglass-system/hourglass-webhook".to_string(),
+        });
+        assert!(cert_manager.ok);
+        assert!(
+            cert_manager
+                .detail
+                .starts_with("cert-manager: Certificate hourglass-system/hourglass-webhook")
+        );
+        let nobody = renewal(Renewal::Nobody);
+        assert!(!nobody.ok);
+        assert_eq!(
+            nobody.fix.as_deref(),
+            Some("run `kubectl hourglass install`")
         );
     }
 }
