@@ -37,6 +37,7 @@
 //!   fixtures ([`ControlPlane::with_crds`], [`ControlPlane::with_webhook`]),
 //!   kubectl aimed at it
 //! - `etcd.rs`, `etcd_build.rs`, `apiserver.rs`, `kubernetes_build.rs`,
+//!   `helm_build.rs`, `krew_build.rs`,
 //!   `kubectl.rs`, `cache.rs`: finding, installing or building the binaries
 //! - `pki.rs`, `kubeconfig.rs`, `client.rs`: credentials and kube clients
 //! - `process.rs`, `ports.rs`, `plain_http.rs`: children that cannot outlive
@@ -64,6 +65,7 @@ mod debian_package;
 mod error;
 mod etcd;
 mod etcd_build;
+mod helm_build;
 mod krew_build;
 mod kubeconfig;
 mod kubectl;
@@ -91,6 +93,7 @@ pub use crds::{CRD_NAMES, install_crds};
 pub use error::HarnessError;
 pub use etcd::EtcdBinary;
 pub use etcd_build::BUILT_ETCD_VERSION;
+pub use helm_build::{HELM_VERSION, ensure_helm};
 pub use krew_build::{KREW_VERSION, ensure_krew};
 pub use kubectl::{Kubectl, KubectlSource};
 pub use kubectl_outcome::Outcome;

@@ -77,6 +77,8 @@ fn install_doctor_reinstall_uninstall() {
         "secret/hourglass-webhook-tls serverside-applied",
         "deployment.apps/hourglass-webhook serverside-applied",
         "service/hourglass-webhook serverside-applied",
+        "deployment.apps/hourglass-cert-renewer serverside-applied",
+        "clusterrole.rbac.authorization.k8s.io/hourglass-cert-renewer serverside-applied",
         "validatingwebhookconfiguration.admissionregistration.k8s.io/hourglass-validating serverside-applied",
         "mutatingwebhookconfiguration.admissionregistration.k8s.io/hourglass-mutating serverside-applied",
     ] {
@@ -140,6 +142,8 @@ fn install_doctor_reinstall_uninstall() {
         "service hourglass-system/hourglass-webhook endpoints: 1 ready",
         "caBundle of validate.hourglass.eigenlayer.io: matches ca.crt of hourglass-webhook-tls",
         "caBundle of mutate.hourglass.eigenlayer.io: matches ca.crt of hourglass-webhook-tls",
+        // No kubelet here: the renewer's Deployment exists but runs nothing.
+        "certificate renewal: built in: Deployment hourglass-system/hourglass-cert-renewer (0 of 1 ready) renews the serving certificate and rotates the CA",
         "admission through the webhook: a dry-run create of an invalid Performer was refused by the webhook",
     ] {
         assert!(
