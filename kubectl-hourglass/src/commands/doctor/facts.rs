@@ -35,6 +35,9 @@ pub struct Configuration {
     pub name: &'static str,
     pub plural: &'static str,
     pub webhooks: Read<Option<Vec<(String, WebhookClientConfig)>>>,
+    /// Each webhook's objectSelector, as `key op values` terms; objects
+    /// outside it skip the webhook (the break-glass exemption label).
+    pub exemptions: Vec<String>,
 }
 
 /// The PEM texts of the serving Secret (empty ones as `None`).

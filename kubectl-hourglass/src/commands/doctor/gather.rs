@@ -9,6 +9,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::api::{Api, DynamicObject, ListParams, PostParams};
 use serde_json::json;
 
@@ -72,45 +73,73 @@ async fn configurations(client: &kube::Client) -> Vec<Configuration> {
     let validating = Api::<ValidatingWebhookConfiguration>::all(client.clone())
         .get_opt(VALIDATING_WEBHOOK)
         .await
-        .map_err(|e| format!("cannot read: {e}"))
-        .map(|found| {
-            found.map(|config| {
-                config
-                    .webhooks
-                    .into_iter()
-                    .flatten()
-                    .map(|w| (w.name, w.client_config))
-                    .collect()
-            })
-        });
+        .map_err(|e| format!("cannot read: {e}"));
     let mutating = Api::<MutatingWebhookConfiguration>::all(client.clone())
         .get_opt(MUTATING_WEBHOOK)
         .await
-        .map_err(|e| format!("cannot read: {e}"))
-        .map(|found| {
-            found.map(|config| {
-                config
-                    .webhooks
-                    .into_iter()
-                    .flatten()
-                    .map(|w| (w.name, w.client_config))
-                    .collect()
-            })
-        });
+        .map_err(|e| format!("cannot read: {e}"));
+    let mut validating_exemptions = Vec::new();
+    let validating = validating.map(|found| {
+        found.map(|config| {
+            let hooks = config.webhooks.into_iter().flatten();
+            hooks
+                .map(|w| {
+                    validating_exemptions.extend(w.object_selector.as_ref().map(selector_text));
+                    (w.name, w.client_config)
+                })
+                .collect()
+        })
+    });
+    let mut mutating_exemptions = Vec::new();
+    let mutating = mutating.map(|found| {
+        found.map(|config| {
+            let hooks = config.webhooks.into_iter().flatten();
+            hooks
+                .map(|w| {
+                    mutating_exemptions.extend(w.object_selector.as_ref().map(selector_text));
+                    (w.name, w.client_config)
+                })
+                .collect()
+        })
+    });
     vec![
         Configuration {
             kind: "ValidatingWebhookConfiguration",
             name: VALIDATING_WEBHOOK,
             plural: "validatingwebhookconfigurations",
             webhooks: validating,
+            exemptions: validating_exemptions,
         },
         Configuration {
             kind: "MutatingWebhookConfiguration",
             name: MUTATING_WEBHOOK,
             plural: "mutatingwebhookconfigurations",
             webhooks: mutating,
+            exemptions: mutating_exemptions,
         },
     ]
+}
+
+/// A label selector as one line (`k!=v`, `k notin (a,b)`); empty selectors
+/// (which match everything) give nothing.
+fn selector_text(selector: &LabelSelector) -> String {
+    let mut terms: Vec<String> = selector
+        .match_labels
+        .iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    for expression in selector.match_expressions.iter().flatten() {
+        let values = expression.values.clone().unwrap_or_default().join(",");
+        terms.push(match expression.operator.as_str() {
+            "NotIn" => format!("{} notin ({values})", expression.key),
+            "In" => format!("{} in ({values})", expression.key),
+            "Exists" => expression.key.clone(),
+            "DoesNotExist" => format!("!{}", expression.key),
+            other => format!("{} {other} ({values})", expression.key),
+        });
+    }
+    terms.join(",")
 }
 
 /// cert-manager's annotation on the validating configuration, else the

@@ -58,6 +58,14 @@ pub fn judge(facts: &Facts, now: SystemTime) -> Vec<Check> {
             .iter()
             .map(|c| configuration_check(c, namespace)),
     );
+    // Without the CRDs there is nothing to write, so nothing to break glass for.
+    if facts
+        .crds
+        .iter()
+        .any(|(_, state)| matches!(state, Ok(Some(_))))
+    {
+        checks.push(break_glass_check(&facts.configurations, namespace));
+    }
     checks.push(endpoints_check(&facts.ready_endpoints, namespace));
     checks.extend(certificate_checks(facts, now));
     checks.push(probe_check(&facts.probe, &facts.probe_namespace, namespace));
@@ -109,12 +117,55 @@ fn crd_check(name: &str, state: &Read<Option<CrdState>>, namespace: &str) -> Che
 }
 
 /// Present, and its first webhook calls our Service.
+/// Which way around the webhooks is in force, if any: the configurations
+/// deleted, or an exemption label (objectSelector) that lets objects skip them.
+fn break_glass_check(configurations: &[Configuration], namespace: &str) -> Check {
+    const NAME: &str = "break glass";
+    let deleted: Vec<&str> = configurations
+        .iter()
+        .filter(|c| matches!(c.webhooks, Ok(None)))
+        .map(|c| c.name)
+        .collect();
+    if !deleted.is_empty() {
+        return Check::fail(
+            NAME,
+            format!(
+                "in force: {} deleted, so executors and performers are stored without the webhook's rules and defaults",
+                deleted.join(" and ")
+            ),
+            format!("when the webhook serves again, {}", install_fix(namespace)),
+        );
+    }
+    let mut exemptions: Vec<&str> = configurations
+        .iter()
+        .flat_map(|c| c.exemptions.iter().map(String::as_str))
+        .filter(|e| !e.is_empty())
+        .collect();
+    exemptions.sort();
+    exemptions.dedup();
+    if exemptions.is_empty() {
+        Check::ok(
+            NAME,
+            "none in force: every executor and performer goes through both webhooks",
+        )
+    } else {
+        Check::ok(
+            NAME,
+            format!(
+                "exemption label ready: objects outside objectSelector {} skip both webhooks (neither checked nor defaulted)",
+                exemptions.join("; ")
+            ),
+        )
+    }
+}
+
 fn configuration_check(configuration: &Configuration, namespace: &str) -> Check {
     let Configuration {
         kind,
         name,
         plural,
         webhooks,
+        ..
     } = configuration;
     let title = format!("{kind} {name}");
     match webhooks {
@@ -270,6 +321,7 @@ mod tests {
                     "validate.hourglass.eigenlayer.io".to_string(),
                     config,
                 )])),
+                exemptions: Vec::new(),
             }],
             ready_endpoints: Ok(2),
             tls_secret: Ok(Some(TlsSecret {
@@ -302,7 +354,7 @@ mod tests {
         let now = SystemTime::now();
         let checks = judge(&healthy(), now);
         assert_eq!(failed(&checks), [], "{checks:#?}");
-        assert_eq!(checks.len(), 10, "{checks:#?}");
+        assert_eq!(checks.len(), 11, "{checks:#?}");
     }
 
     #[test]
@@ -395,6 +447,49 @@ mod tests {
         assert_eq!(
             expiring(Renewal::Nobody),
             "run `kubectl hourglass install --rotate-certs`"
+        );
+    }
+
+    #[test]
+    fn break_glass_in_force_is_named() {
+        let now = SystemTime::now();
+        let break_glass = |facts: &Facts| {
+            judge(facts, now)
+                .into_iter()
+                .find(|c| c.name == "break glass")
+                .unwrap()
+        };
+        let none = break_glass(&healthy());
+        assert!(none.ok);
+        assert!(none.detail.starts_with("none in force"), "{}", none.detail);
+
+        let mut labelled = healthy();
+        labelled.configurations[0].exemptions =
+            vec!["hourglass.eigenlayer.io/exempt notin (true)".to_string()];
+        let exemption = break_glass(&labelled);
+        assert!(exemption.ok);
+        assert!(
+            exemption.detail.contains(
+                "objectSelector hourglass.eigenlayer.io/exempt notin (true) skip both webhooks"
+            ),
+            "{}",
+            exemption.detail
+        );
+
+        let mut deleted = healthy();
+        deleted.configurations[0].webhooks = Ok(None);
+        let check = break_glass(&deleted);
+        assert!(!check.ok);
+        assert!(
+            check
+                .detail
+                .starts_with("in force: hourglass-validating deleted"),
+            "{}",
+            check.detail
+        );
+        assert_eq!(
+            check.fix.as_deref(),
+            Some("when the webhook serves again, run `kubectl hourglass install`")
         );
     }
 
