@@ -8,7 +8,7 @@ use k8s_openapi::api::admissionregistration::v1::WebhookClientConfig;
 use hourglass_shared::constants::API_VERSION;
 
 use super::certificates::certificate_checks;
-use super::facts::{Configuration, CrdState, Facts, ProbeOutcome, Read, References, Renewal};
+use super::facts::{Configuration, CrdState, Facts, ProbeOutcome, Read, References};
 use crate::manifests::{self, SERVICE_NAME};
 
 /// One check's result.
@@ -277,7 +277,7 @@ fn references_check(references: &References) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::doctor::facts::TlsSecret;
+    use crate::commands::doctor::facts::{Renewal, TlsSecret};
     use hourglass_certs::{CertificateAuthority, ServingCertSpec};
     use std::time::Duration;
 
