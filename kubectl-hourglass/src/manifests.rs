@@ -76,6 +76,19 @@ pub const WEBHOOK: &[(&str, &str)] = &[
     ),
 ];
 
+/// The cert-manager objects of `install --cert-manager`.
+pub const CERT_MANAGER: &[(&str, &str)] = &[(
+    "cert-manager/certificates.yaml",
+    include_str!("../../manifests/cert-manager/certificates.yaml"),
+)];
+
+/// The Certificate cert-manager's cainjector takes the caBundle from.
+pub const CERT_MANAGER_CERTIFICATE: &str = "hourglass-webhook";
+
+pub fn cert_manager_objects() -> Result<Vec<Value>, String> {
+    parse(CERT_MANAGER)
+}
+
 fn parse(files: &[(&str, &str)]) -> Result<Vec<Value>, String> {
     let mut out = Vec::new();
     for (name, text) in files {

@@ -57,6 +57,7 @@
 
 mod apiserver;
 pub mod cache;
+mod cert_manager_crds;
 mod client;
 mod cluster_objects;
 mod control_plane;
@@ -85,6 +86,7 @@ mod skopeo;
 mod webhook_server;
 mod workspace_binary;
 
+pub use cert_manager_crds::{CERT_MANAGER_VERSION, cert_manager_crds};
 pub use cluster_objects::ensure_runtime_class;
 pub use control_plane::{
     ControlPlane, ControlPlaneOptions, EtcdSource, KEEP_RUN_DIR_ENV, ProcessIds, StartTimings,

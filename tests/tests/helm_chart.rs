@@ -116,16 +116,33 @@ fn default_values_render_what_install_applies() {
     let home = tempfile::tempdir().unwrap();
     let lint = helm(home.path(), &["lint", chart().to_str().unwrap()]);
     lint.assert_success();
+    same_objects(home.path(), &[], &[]);
+}
 
-    let rendered = template(home.path(), &[]);
+#[test]
+fn cert_manager_mode_renders_what_install_cert_manager_applies() {
+    let home = tempfile::tempdir().unwrap();
+    same_objects(
+        home.path(),
+        &["certificates.mode=certManager"],
+        &["--cert-manager"],
+    );
+}
+
+/// The chart with `sets` and `install --dry-run=client` with `flags`
+/// render the same objects.
+fn same_objects(home: &Path, sets: &[&str], flags: &[&str]) {
+    let rendered = template(home, sets);
     rendered.assert_success();
     let chart_objects = comparable(documents(&rendered.stdout));
 
     let plugin = Plugin::with_kubeconfig(
         workspace_binary("kubectl-hourglass", "kubectl-hourglass").unwrap(),
-        &home.path().join("no-kubeconfig"),
+        &home.join("no-kubeconfig"),
     );
-    let dry_run = plugin.run(&["install", "--dry-run=client", "-n", NAMESPACE], None);
+    let mut args = vec!["install", "--dry-run=client", "-n", NAMESPACE];
+    args.extend_from_slice(flags);
+    let dry_run = plugin.run(&args, None);
     dry_run.assert_success();
     let install_objects = comparable(documents(&dry_run.stdout));
 
