@@ -14,7 +14,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use hourglass_e2e::{Outcome, Plugin, ensure_helm, workspace_binary, workspace_root};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use hourglass_e2e::{
+    ChildProcess, ControlPlane, ControlPlaneOptions, Outcome, Plugin, ServingPair, WebhookServer,
+    ensure_helm, node_ip, workspace_binary, workspace_root,
+};
 use serde_json::Value;
 
 const NAMESPACE: &str = "hourglass-system";
@@ -292,4 +298,217 @@ fn values_change_what_their_readme_line_says() {
     );
     let missing = template(home.path(), &["certificates.mode=secret"]);
     missing.assert_failure_containing("certificates.secret.secretName is required");
+}
+
+/// `helm install`, `helm upgrade` and `helm uninstall` on a real control
+/// plane, with the webhook answering through the configurations helm
+/// installed. No kubelet runs, so the test runs what the chart's
+/// Deployments would: the renewer (as its ServiceAccount, to fill the empty
+/// Secrets and the caBundles) and the webhook (with the pair the renewer
+/// made, reached through the Service's Endpoints). The upgrade must keep
+/// what the renewer wrote: the Secrets' contents and both caBundles.
+#[test]
+fn install_upgrade_uninstall_with_the_webhook_answering() {
+    let home = tempfile::tempdir().unwrap();
+    let control_plane = ControlPlane::start_with(&ControlPlaneOptions {
+        extra_apiserver_flags: vec!["--enable-aggregator-routing=true".to_string()],
+        ..ControlPlaneOptions::default()
+    })
+    .unwrap();
+    let kubeconfig = control_plane
+        .kubeconfig_path()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let chart = chart();
+    let release = |verb: &str, sets: &[&str]| {
+        let mut args = vec![verb, "hourglass"];
+        if verb != "uninstall" {
+            args.push(chart.to_str().unwrap());
+        }
+        args.extend(["-n", NAMESPACE, "--kubeconfig", &kubeconfig]);
+        if verb == "install" {
+            args.push("--create-namespace");
+        }
+        for set in sets {
+            args.extend(["--set", set]);
+        }
+        helm(home.path(), &args)
+    };
+    release("install", &[]).assert_success();
+
+    // The renewer fills the empty Secrets and the caBundles.
+    let renewer_config = home.path().join("renewer.kubeconfig");
+    let mut config: Value =
+        serde_json::from_str(&std::fs::read_to_string(&kubeconfig).unwrap()).unwrap();
+    config["users"][0]["user"]["as"] =
+        Value::from("system:serviceaccount:hourglass-system:hourglass-cert-renewer");
+    std::fs::write(&renewer_config, config.to_string()).unwrap();
+    let mut command =
+        Command::new(workspace_binary("hourglass-webhook", "hourglass-webhook").unwrap());
+    command.args([
+        "renew-certificates",
+        &format!("--kubeconfig={}", renewer_config.display()),
+        "--check-interval=1s",
+        "--log-format=text",
+    ]);
+    let mut renewer = ChildProcess::spawn(
+        "hourglass-cert-renewer",
+        command,
+        &home.path().join("renewer.log"),
+    )
+    .unwrap();
+    let secret_json = || {
+        control_plane
+            .run_kubectl(
+                &[
+                    "get",
+                    "secret",
+                    "hourglass-webhook-tls",
+                    "-n",
+                    NAMESPACE,
+                    "-o",
+                    "json",
+                ],
+                None,
+            )
+            .unwrap()
+    };
+    let began = Instant::now();
+    let pair = loop {
+        renewer.fail_if_exited().unwrap();
+        let secret: Value = serde_json::from_str(&secret_json()).unwrap();
+        let field = |key: &str| {
+            secret["data"][key]
+                .as_str()
+                .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                .map(|b| String::from_utf8(b).unwrap())
+                .filter(|t| !t.is_empty())
+        };
+        if let (Some(cert_pem), Some(key_pem), Some(ca_pem)) =
+            (field("tls.crt"), field("tls.key"), field("ca.crt"))
+        {
+            break ServingPair {
+                serving: hourglass_certs::IssuedCert { cert_pem, key_pem },
+                ca_pem,
+            };
+        }
+        assert!(
+            began.elapsed() < Duration::from_secs(30),
+            "the renewer filled nothing"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let bundle = || {
+        control_plane
+            .run_kubectl(
+                &[
+                    "get",
+                    "validatingwebhookconfiguration",
+                    "hourglass-validating",
+                    "-o",
+                    "jsonpath={.webhooks[0].clientConfig.caBundle}",
+                ],
+                None,
+            )
+            .unwrap()
+    };
+    let began = Instant::now();
+    while bundle().is_empty() {
+        assert!(began.elapsed() < Duration::from_secs(30), "no caBundle");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    renewer.stop();
+
+    // The webhook, reached through the Service helm made.
+    let node = node_ip().unwrap();
+    let webhook = WebhookServer::start_serving(&control_plane, &pair, node).unwrap();
+    let endpoints = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Endpoints",
+        "metadata": {"name": "hourglass-webhook", "namespace": NAMESPACE},
+        "subsets": [{
+            "addresses": [{"ip": node.to_string()}],
+            "ports": [{"name": "https", "port": webhook.tls_port(), "protocol": "TCP"}],
+        }],
+    });
+    control_plane
+        .run_kubectl(
+            &["apply", "-f", "-"],
+            Some(endpoints.to_string().as_bytes()),
+        )
+        .unwrap();
+    let denied = || {
+        let probe = serde_json::json!({
+            "apiVersion": "hourglass.eigenlayer.io/v1alpha1",
+            "kind": "Performer",
+            "metadata": {"name": "probe", "namespace": "default"},
+            "spec": {"avsAddress": "0x12", "image": "probe/probe:v1"},
+        })
+        .to_string();
+        let began = Instant::now();
+        loop {
+            let outcome = control_plane
+                .kubectl_outcome(&["create", "--dry-run=server", "-f", "-"], Some(&probe));
+            if outcome.stderr.contains("denied the request") {
+                return;
+            }
+            assert!(
+                began.elapsed() < Duration::from_secs(30),
+                "the webhook did not answer through helm's configuration: {}",
+                outcome.stderr
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    denied();
+
+    // An upgrade changes what it should and keeps what the renewer wrote.
+    let secret_before = secret_json();
+    let bundle_before = bundle();
+    release("upgrade", &["replicas=3"]).assert_success();
+    let replicas = control_plane
+        .run_kubectl(
+            &[
+                "get",
+                "deployment",
+                "hourglass-webhook",
+                "-n",
+                NAMESPACE,
+                "-o",
+                "jsonpath={.spec.replicas}",
+            ],
+            None,
+        )
+        .unwrap();
+    assert_eq!(replicas, "3");
+    let data = |text: &str| serde_json::from_str::<Value>(text).unwrap()["data"].clone();
+    assert_eq!(
+        data(&secret_json()),
+        data(&secret_before),
+        "helm upgrade undid the renewal"
+    );
+    assert_eq!(bundle(), bundle_before, "helm upgrade reset the caBundle");
+    denied();
+
+    // Uninstall removes the configurations and keeps the CA.
+    release("uninstall", &[]).assert_success();
+    let left = control_plane
+        .run_kubectl(
+            &[
+                "get",
+                "validatingwebhookconfigurations,mutatingwebhookconfigurations",
+                "-o",
+                "name",
+            ],
+            None,
+        )
+        .unwrap();
+    assert!(!left.contains("hourglass"), "{left}");
+    control_plane
+        .run_kubectl(
+            &["get", "secret", "hourglass-webhook-ca", "-n", NAMESPACE],
+            None,
+        )
+        .unwrap();
 }

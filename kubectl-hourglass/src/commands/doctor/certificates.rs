@@ -16,6 +16,14 @@ use crate::manifests::{self, RENEWER_DEPLOYMENT_NAME, SERVICE_NAME, TLS_SECRET};
 /// The serving certificate (for the Service, signed by the CA), both
 /// caBundles (that CA), and both certificates' expiry.
 pub(super) fn certificate_checks(facts: &Facts, now: SystemTime) -> Vec<Check> {
+    // Named even when the Secret is missing: with cert-manager, that is
+    // what is still to come from it.
+    let mut checks = vec![renewal_check(&facts.renewal, &facts.install_namespace)];
+    checks.extend(secret_checks(facts, now));
+    checks
+}
+
+fn secret_checks(facts: &Facts, now: SystemTime) -> Vec<Check> {
     let namespace = facts.install_namespace.as_str();
     let secret_name = format!("Secret {namespace}/{TLS_SECRET}");
     let secret = match &facts.tls_secret {
@@ -59,7 +67,6 @@ pub(super) fn certificate_checks(facts: &Facts, now: SystemTime) -> Vec<Check> {
             checks.push(ca_bundle_check(webhook, config, ca, namespace));
         }
     }
-    checks.push(renewal_check(&facts.renewal, namespace));
     for (label, pem) in [("serving certificate", cert), ("CA certificate", ca)] {
         checks.push(expiry_check(label, pem, now, &facts.renewal, namespace));
     }
