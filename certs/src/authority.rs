@@ -2,7 +2,7 @@
 //! caBundle or a test apiserver's `--client-ca-file`.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
@@ -10,7 +10,7 @@ use rcgen::{
 };
 
 use crate::inspect::{matching_key, require_ca};
-use crate::params::{base_params, generate_key};
+use crate::params::{base_params, base_params_at, generate_key};
 use crate::{CertError, IssuedCert, ServingCertSpec};
 
 const CA_CERT_PEM: &str = "CA certificate PEM";
@@ -26,7 +26,16 @@ pub struct CertificateAuthority {
 impl CertificateAuthority {
     /// A new ECDSA P-256 root valid for `validity` from now.
     pub fn generate(common_name: &str, validity: Duration) -> Result<Self, CertError> {
-        let mut params = base_params(validity)?;
+        Self::generate_at(common_name, validity, SystemTime::now())
+    }
+
+    /// [`CertificateAuthority::generate`] as if it were `now`.
+    pub(crate) fn generate_at(
+        common_name: &str,
+        validity: Duration,
+        now: SystemTime,
+    ) -> Result<Self, CertError> {
+        let mut params = base_params_at(now, validity)?;
         params
             .distinguished_name
             .push(DnType::CommonName, common_name);
@@ -76,7 +85,16 @@ impl CertificateAuthority {
     /// A serverAuth certificate for every DNS name and IP in `spec`, with the
     /// first DNS name (or, lacking one, the first IP) as subject CN.
     pub fn issue_serving(&self, spec: &ServingCertSpec) -> Result<IssuedCert, CertError> {
-        let mut params = base_params(spec.validity)?;
+        self.issue_serving_at(spec, SystemTime::now())
+    }
+
+    /// [`CertificateAuthority::issue_serving`] as if it were `now`.
+    pub(crate) fn issue_serving_at(
+        &self,
+        spec: &ServingCertSpec,
+        now: SystemTime,
+    ) -> Result<IssuedCert, CertError> {
+        let mut params = base_params_at(now, spec.validity)?;
         params.subject_alt_names = serving_sans(spec)?;
         let common_name = match (spec.dns_names.first(), spec.ip_addresses.first()) {
             (Some(dns), _) => dns.clone(),

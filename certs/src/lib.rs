@@ -10,6 +10,7 @@ mod error;
 mod inspect;
 mod issued;
 mod params;
+pub mod renewal;
 mod serving;
 
 pub use authority::CertificateAuthority;

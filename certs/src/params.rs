@@ -1,6 +1,6 @@
 //! Pieces every certificate we sign shares: validity window, serial, key.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use rcgen::{CertificateParams, KeyPair, SerialNumber};
 use ring::rand::{SecureRandom, SystemRandom};
@@ -23,7 +23,16 @@ const SERIAL_LEN: usize = 16;
 /// Fresh params with a backdated notBefore, notAfter = now + `validity`, a
 /// random serial and no subject yet (rcgen's default CN is removed).
 pub(crate) fn base_params(validity: Duration) -> Result<CertificateParams, CertError> {
-    let (not_before, not_after) = window(OffsetDateTime::now_utc(), validity)?;
+    base_params_at(SystemTime::now(), validity)
+}
+
+/// [`base_params`] as if it were `now`: the renewal decides at a given time,
+/// and its tests move that time forward.
+pub(crate) fn base_params_at(
+    now: SystemTime,
+    validity: Duration,
+) -> Result<CertificateParams, CertError> {
+    let (not_before, not_after) = window(OffsetDateTime::from(now), validity)?;
     let mut params = CertificateParams::default();
     params.distinguished_name = rcgen::DistinguishedName::new();
     params.not_before = not_before;

@@ -75,13 +75,23 @@ pub fn renew_serving(
     existing: &IssuedCert,
     validity: Duration,
 ) -> Result<IssuedCert, CertError> {
+    renew_serving_at(ca, existing, validity, std::time::SystemTime::now())
+}
+
+/// [`renew_serving`] as if it were `now`.
+pub(crate) fn renew_serving_at(
+    ca: &CertificateAuthority,
+    existing: &IssuedCert,
+    validity: Duration,
+    now: std::time::SystemTime,
+) -> Result<IssuedCert, CertError> {
     let sans = subject_alt_names(&existing.cert_pem, CERT_PEM)?;
     let spec = ServingCertSpec {
         dns_names: sans.dns_names,
         ip_addresses: sans.ip_addresses,
         validity,
     };
-    ca.issue_serving(&spec)
+    ca.issue_serving_at(&spec, now)
 }
 
 #[cfg(test)]

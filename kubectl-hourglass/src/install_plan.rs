@@ -183,6 +183,61 @@ pub fn objects(
     Ok((crds, webhook))
 }
 
+/// What `install --cert-manager` applies: the same objects, except that
+/// cert-manager's Issuers and Certificates take the place of the Secrets
+/// and of the built-in renewer, and both configurations ask cainjector for
+/// their caBundle.
+pub fn cert_manager_objects(
+    namespace: &str,
+    image: Option<&str>,
+) -> Result<(Vec<Value>, Vec<Value>)> {
+    let (crds, webhook) = objects(namespace, image, None)?;
+    let mut cert_manager = manifests::cert_manager_objects().map_err(CliError::Message)?;
+    manifests::set_namespace(&mut cert_manager, namespace);
+    let names = manifests::service_dns_names(namespace);
+    for object in &mut cert_manager {
+        if manifests::name(object) == manifests::CERT_MANAGER_CERTIFICATE {
+            object["spec"]["dnsNames"] = serde_json::json!(names);
+        }
+    }
+    let renewer = |o: &Value| {
+        o.pointer("/metadata/labels/app.kubernetes.io~1name")
+            .and_then(Value::as_str)
+            == Some(manifests::RENEWER_DEPLOYMENT_NAME)
+    };
+    let mut kept: Vec<Value> = Vec::new();
+    for mut object in webhook {
+        if manifests::kind(&object) == "Secret" || renewer(&object) {
+            continue;
+        }
+        if manifests::is_webhook_configuration(&object) {
+            object["metadata"]["annotations"][manifests::CERT_MANAGER_INJECT_ANNOTATION] =
+                Value::from(format!(
+                    "{namespace}/{}",
+                    manifests::CERT_MANAGER_CERTIFICATE
+                ));
+            if let Some(Value::Array(webhooks)) = object.get_mut("webhooks") {
+                for webhook in webhooks {
+                    if let Some(config) = webhook
+                        .get_mut("clientConfig")
+                        .and_then(Value::as_object_mut)
+                    {
+                        config.remove("caBundle");
+                    }
+                }
+            }
+        }
+        kept.push(object);
+    }
+    // Before the Deployment, whose pods mount the Secret they make.
+    let position = kept
+        .iter()
+        .position(|o| manifests::kind(o) == "Deployment")
+        .unwrap_or(kept.len());
+    kept.splice(position..position, cert_manager);
+    Ok((crds, kept))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +279,48 @@ mod tests {
     }
 
     #[test]
+    fn cert_manager_replaces_the_secrets_and_the_renewer() {
+        let (_, objects) = cert_manager_objects("hg", None).unwrap();
+        let kinds: Vec<&str> = objects.iter().map(manifests::kind).collect();
+        assert!(!kinds.contains(&"Secret"), "{kinds:?}");
+        assert!(
+            !objects
+                .iter()
+                .any(|o| manifests::name(o) == manifests::RENEWER_DEPLOYMENT_NAME)
+        );
+        let certificate = objects
+            .iter()
+            .find(|o| {
+                manifests::kind(o) == "Certificate" && manifests::name(o) == "hourglass-webhook"
+            })
+            .unwrap();
+        assert_eq!(certificate["metadata"]["namespace"], "hg");
+        assert!(
+            certificate["spec"]["dnsNames"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("hourglass-webhook.hg.svc"))
+        );
+        let issuer = kinds.iter().position(|k| *k == "Issuer").unwrap();
+        let deployment = kinds.iter().position(|k| *k == "Deployment").unwrap();
+        assert!(issuer < deployment);
+        for configuration in objects
+            .iter()
+            .filter(|o| manifests::is_webhook_configuration(o))
+        {
+            assert_eq!(
+                configuration["metadata"]["annotations"]["cert-manager.io/inject-ca-from"],
+                "hg/hourglass-webhook"
+            );
+            assert!(
+                configuration
+                    .pointer("/webhooks/0/clientConfig/caBundle")
+                    .is_none()
+            );
+        }
+    }
+
+    #[test]
     fn secrets_come_before_the_deployment() {
         let (crds, webhook) = objects("hg", Some("img:1"), None).unwrap();
         assert_eq!(crds.len(), 2);
@@ -231,6 +328,15 @@ mod tests {
         let secret = kinds.iter().position(|k| *k == "Secret").unwrap();
         let deployment = kinds.iter().position(|k| *k == "Deployment").unwrap();
         assert!(secret < deployment);
-        assert_eq!(kinds.last(), Some(&"MutatingWebhookConfiguration"));
+        // The renewer comes last: it needs both configurations to exist.
+        let mutating = kinds
+            .iter()
+            .position(|k| *k == "MutatingWebhookConfiguration")
+            .unwrap();
+        let renewer = webhook
+            .iter()
+            .position(|o| manifests::name(o) == manifests::RENEWER_DEPLOYMENT_NAME)
+            .unwrap();
+        assert!(deployment < mutating && mutating < renewer, "{kinds:?}");
     }
 }

@@ -12,6 +12,8 @@ use crate::input;
 pub const DEFAULT_NAMESPACE: &str = "hourglass-system";
 pub const SERVICE_NAME: &str = "hourglass-webhook";
 pub const DEPLOYMENT_NAME: &str = "hourglass-webhook";
+/// The built-in certificate renewal (`hourglass-webhook renew-certificates`).
+pub const RENEWER_DEPLOYMENT_NAME: &str = "hourglass-cert-renewer";
 /// The serving certificate, key and CA certificate the webhook pods mount.
 pub const TLS_SECRET: &str = "hourglass-webhook-tls";
 /// The CA's certificate and key: kept apart from the pods, used by
@@ -21,6 +23,9 @@ pub const VALIDATING_WEBHOOK: &str = "hourglass-validating";
 pub const MUTATING_WEBHOOK: &str = "hourglass-mutating";
 pub const VALIDATING_WEBHOOK_NAME: &str = "validate.hourglass.eigenlayer.io";
 pub const MUTATING_WEBHOOK_NAME: &str = "mutate.hourglass.eigenlayer.io";
+/// cert-manager's cainjector fills the caBundle of a configuration carrying
+/// this annotation from the named Certificate (`<namespace>/<name>`).
+pub const CERT_MANAGER_INJECT_ANNOTATION: &str = "cert-manager.io/inject-ca-from";
 /// Set on what install creates, so uninstall only deletes a namespace it made.
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 pub const MANAGED_BY: &str = "kubectl-hourglass";
@@ -65,7 +70,24 @@ pub const WEBHOOK: &[(&str, &str)] = &[
         "webhook/60-mutating-webhook.yaml",
         include_str!("../../manifests/webhook/60-mutating-webhook.yaml"),
     ),
+    (
+        "webhook/70-cert-renewer.yaml",
+        include_str!("../../manifests/webhook/70-cert-renewer.yaml"),
+    ),
 ];
+
+/// The cert-manager objects of `install --cert-manager`.
+pub const CERT_MANAGER: &[(&str, &str)] = &[(
+    "cert-manager/certificates.yaml",
+    include_str!("../../manifests/cert-manager/certificates.yaml"),
+)];
+
+/// The Certificate cert-manager's cainjector takes the caBundle from.
+pub const CERT_MANAGER_CERTIFICATE: &str = "hourglass-webhook";
+
+pub fn cert_manager_objects() -> Result<Vec<Value>, String> {
+    parse(CERT_MANAGER)
+}
 
 fn parse(files: &[(&str, &str)]) -> Result<Vec<Value>, String> {
     let mut out = Vec::new();
@@ -178,11 +200,12 @@ pub fn set_namespace(objects: &mut [Value], namespace: &str) {
     }
 }
 
-/// `--image`: the webhook Deployment's container image.
+/// `--image`: the container image of the webhook Deployment and of the
+/// certificate renewer's, which runs the same binary.
 pub fn set_image(objects: &mut [Value], image: &str) {
     for object in objects.iter_mut() {
         if kind(object) == "Deployment"
-            && name(object) == DEPLOYMENT_NAME
+            && [DEPLOYMENT_NAME, RENEWER_DEPLOYMENT_NAME].contains(&name(object))
             && let Some(Value::Array(containers)) =
                 object.pointer_mut("/spec/template/spec/containers")
         {
@@ -309,11 +332,18 @@ mod tests {
         let mut objects = webhook_objects().unwrap();
         set_image(&mut objects, "example.com/webhook:dev");
         set_ca_bundle(&mut objects, "PEM");
-        let deployment = objects.iter().find(|o| kind(o) == "Deployment").unwrap();
+        let deployments: Vec<&Value> = objects.iter().filter(|o| kind(o) == "Deployment").collect();
         assert_eq!(
-            deployment.pointer("/spec/template/spec/containers/0/image"),
-            Some(&json!("example.com/webhook:dev"))
+            deployments.len(),
+            2,
+            "the webhook and the certificate renewer"
         );
+        for deployment in deployments {
+            assert_eq!(
+                deployment.pointer("/spec/template/spec/containers/0/image"),
+                Some(&json!("example.com/webhook:dev"))
+            );
+        }
         for hook in objects.iter().filter(|o| is_webhook_configuration(o)) {
             assert_eq!(
                 hook.pointer("/webhooks/0/clientConfig/caBundle"),

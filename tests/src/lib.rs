@@ -37,6 +37,7 @@
 //!   fixtures ([`ControlPlane::with_crds`], [`ControlPlane::with_webhook`]),
 //!   kubectl aimed at it
 //! - `etcd.rs`, `etcd_build.rs`, `apiserver.rs`, `kubernetes_build.rs`,
+//!   `helm_build.rs`, `krew_build.rs`,
 //!   `kubectl.rs`, `cache.rs`: finding, installing or building the binaries
 //! - `pki.rs`, `kubeconfig.rs`, `client.rs`: credentials and kube clients
 //! - `process.rs`, `ports.rs`, `plain_http.rs`: children that cannot outlive
@@ -56,6 +57,7 @@
 
 mod apiserver;
 pub mod cache;
+mod cert_manager_crds;
 mod client;
 mod cluster_objects;
 mod control_plane;
@@ -64,6 +66,7 @@ mod debian_package;
 mod error;
 mod etcd;
 mod etcd_build;
+mod helm_build;
 mod krew_build;
 mod kubeconfig;
 mod kubectl;
@@ -72,6 +75,7 @@ mod kubelet;
 mod kubernetes_build;
 mod manifests;
 mod namespace;
+mod node_address;
 mod operator;
 mod pki;
 mod plain_http;
@@ -82,6 +86,7 @@ mod skopeo;
 mod webhook_server;
 mod workspace_binary;
 
+pub use cert_manager_crds::{CERT_MANAGER_VERSION, cert_manager_crds};
 pub use cluster_objects::ensure_runtime_class;
 pub use control_plane::{
     ControlPlane, ControlPlaneOptions, EtcdSource, KEEP_RUN_DIR_ENV, ProcessIds, StartTimings,
@@ -90,6 +95,7 @@ pub use crds::{CRD_NAMES, install_crds};
 pub use error::HarnessError;
 pub use etcd::EtcdBinary;
 pub use etcd_build::BUILT_ETCD_VERSION;
+pub use helm_build::{HELM_VERSION, ensure_helm};
 pub use krew_build::{KREW_VERSION, ensure_krew};
 pub use kubectl::{Kubectl, KubectlSource};
 pub use kubectl_outcome::Outcome;
@@ -100,6 +106,7 @@ pub use kubelet::{
 pub use kubernetes_build::{KubeCommand, ensure_built};
 pub use manifests::{example_path, example_text, manifest_path, read_manifest};
 pub use namespace::{TEMPORARY_LABEL, TestNamespace, with_temp_ns};
+pub use node_address::node_ip;
 pub use operator::documented_performer::DocumentedPerformer;
 pub use operator::go_quantity::GoQuantity;
 pub use operator::pod::{

@@ -144,6 +144,15 @@ impl WebhookServer {
         &self.ca_pem
     }
 
+    /// The certificate and key files it serves and reloads: write a new
+    /// pair there to play kubelet updating a Secret volume.
+    pub fn tls_files(&self) -> (PathBuf, PathBuf) {
+        (
+            self.dir.path().join("tls.crt"),
+            self.dir.path().join("tls.key"),
+        )
+    }
+
     pub fn log_path(&self) -> PathBuf {
         self.dir.path().join("webhook.log")
     }

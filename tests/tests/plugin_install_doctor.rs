@@ -13,14 +13,14 @@
 //! A control plane of its own, not the shared one: install writes the real,
 //! Service-based webhook configurations.
 
-use std::net::{IpAddr, UdpSocket};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use hourglass_certs::IssuedCert;
 use hourglass_e2e::{
     ControlPlane, ControlPlaneOptions, Outcome, Plugin, ServingPair, TestNamespace, WebhookServer,
-    workspace_root,
+    node_ip, workspace_root,
 };
 use serde_json::{Value, json};
 
@@ -45,7 +45,7 @@ fn install_doctor_reinstall_uninstall() {
     let plugin = timed("plugin built", || {
         Plugin::for_control_plane(&control_plane).unwrap()
     });
-    let node_ip = node_ip();
+    let node_ip = node_ip().unwrap();
     let port_name = service_port_name();
 
     // Nothing installed: doctor fails and says to install.
@@ -77,6 +77,8 @@ fn install_doctor_reinstall_uninstall() {
         "secret/hourglass-webhook-tls serverside-applied",
         "deployment.apps/hourglass-webhook serverside-applied",
         "service/hourglass-webhook serverside-applied",
+        "deployment.apps/hourglass-cert-renewer serverside-applied",
+        "clusterrole.rbac.authorization.k8s.io/hourglass-cert-renewer serverside-applied",
         "validatingwebhookconfiguration.admissionregistration.k8s.io/hourglass-validating serverside-applied",
         "mutatingwebhookconfiguration.admissionregistration.k8s.io/hourglass-mutating serverside-applied",
     ] {
@@ -140,6 +142,8 @@ fn install_doctor_reinstall_uninstall() {
         "service hourglass-system/hourglass-webhook endpoints: 1 ready",
         "caBundle of validate.hourglass.eigenlayer.io: matches ca.crt of hourglass-webhook-tls",
         "caBundle of mutate.hourglass.eigenlayer.io: matches ca.crt of hourglass-webhook-tls",
+        // No kubelet here: the renewer's Deployment exists but runs nothing.
+        "certificate renewal: built in: Deployment hourglass-system/hourglass-cert-renewer (0 of 1 ready) renews the serving certificate and rotates the CA",
         "admission through the webhook: a dry-run create of an invalid Performer was refused by the webhook",
     ] {
         assert!(
@@ -305,22 +309,6 @@ fn install_doctor_reinstall_uninstall() {
         .unwrap();
     assert_eq!(phase, "Terminating");
     eprintln!("whole suite took {:.1}s", began.elapsed().as_secs_f64());
-}
-
-/// The machine's address on its default route: a UDP "connection" sends
-/// nothing, it only makes the kernel choose the source address.
-fn node_ip() -> IpAddr {
-    let socket = UdpSocket::bind("0.0.0.0:0").unwrap();
-    // TEST-NET-3, never answered; any address off this machine would do.
-    socket.connect("203.0.113.1:9").unwrap_or_else(|e| {
-        panic!("this machine has no default route, so no address for Endpoints: {e}")
-    });
-    let ip = socket.local_addr().unwrap().ip();
-    assert!(
-        !ip.is_loopback() && !ip.is_unspecified(),
-        "Endpoints need a non-loopback address; the default route gave {ip}"
-    );
-    ip
 }
 
 /// The name of the webhook Service's port, which Endpoints ports must carry.

@@ -13,7 +13,8 @@ use hourglass_shared::formats::duration;
     version,
     about = "Admission webhook for Hourglass executors and performers",
     long_about = "Serves POST /validate and POST /mutate over TLS for the Kubernetes apiserver, \
-                  and /health, /ready, /startup and /metrics over plain HTTP on the admin port."
+                  and /health, /ready, /startup and /metrics over plain HTTP on the admin port. \
+                  `hourglass-webhook renew-certificates --help`: the certificate renewer, run as a Deployment of its own."
 )]
 pub struct Args {
     /// Address of the TLS listener that serves /validate and /mutate.

@@ -25,6 +25,7 @@ mod handler;
 pub mod metrics;
 mod mutate;
 pub mod reference_cache;
+pub mod renewer;
 pub mod request;
 pub mod response;
 pub mod review_fixture;

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::cluster::{self, display_name};
 use crate::context::Context;
 use crate::error::{CliError, Result};
-use crate::install_plan::{Existing, objects, plan_certs, read_existing};
+use crate::install_plan::{Existing, cert_manager_objects, objects, plan_certs, read_existing};
 use crate::manifests;
 use crate::options::DryRun;
 use crate::render::structured;
@@ -25,7 +25,9 @@ namespace, RBAC, the CA and TLS Secrets, the webhook Deployment, Service and
 PodDisruptionBudget, and the two webhook configurations with the CA in their
 caBundle. Existing certificates are kept while they are valid for the
 namespace and more than 30 days from expiry; --rotate-certs issues a new
-serving certificate from the same CA.
+serving certificate from the same CA. The Deployment hourglass-cert-renewer
+then renews them without a person; with --cert-manager, cert-manager does
+(Issuers and Certificates instead of the Secrets and the renewer).
 
 Needs: create/patch on customresourcedefinitions, namespaces, serviceaccounts,
 clusterroles, clusterrolebindings, secrets, deployments, services,
@@ -36,7 +38,8 @@ Examples:
   kubectl hourglass install
   kubectl hourglass install -n hourglass --image registry.example.com/hourglass-webhook:0.1.0
   kubectl hourglass install --dry-run=server
-  kubectl hourglass install --rotate-certs")]
+  kubectl hourglass install --rotate-certs
+  kubectl hourglass install --cert-manager")]
 pub struct Args {
     /// The webhook image (default: the manifest's)
     #[arg(long)]
@@ -47,6 +50,11 @@ pub struct Args {
     /// Issue a new serving certificate even if the current one is still valid
     #[arg(long)]
     pub rotate_certs: bool,
+    /// Let cert-manager (already installed) make and renew the certificates
+    /// instead of the built-in renewer: Issuers, Certificates, and caBundle
+    /// injection by its cainjector
+    #[arg(long, conflicts_with = "rotate_certs")]
+    pub cert_manager: bool,
     /// Take over fields another field manager owns (as kubectl apply --server-side --force-conflicts)
     #[arg(long)]
     pub force_conflicts: bool,
@@ -58,7 +66,11 @@ pub struct Args {
 pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
     let namespace = ctx.install_namespace();
     if args.dry_run == DryRun::Client {
-        let (crds, webhook) = objects(&namespace, args.image.as_deref(), None)?;
+        let (crds, webhook) = if args.cert_manager {
+            cert_manager_objects(&namespace, args.image.as_deref())?
+        } else {
+            objects(&namespace, args.image.as_deref(), None)?
+        };
         let mut out = ctx.out();
         for object in crds.iter().chain(&webhook) {
             writeln!(out, "---")?;
@@ -83,8 +95,17 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
     } else {
         Existing::default()
     };
-    let certs = plan_certs(&existing, &namespace, args.rotate_certs, SystemTime::now())?;
-    let (crds, webhook) = objects(&namespace, args.image.as_deref(), Some(&certs))?;
+    let (certs, (crds, webhook)) = if args.cert_manager {
+        require_cert_manager(&client).await?;
+        (
+            None,
+            cert_manager_objects(&namespace, args.image.as_deref())?,
+        )
+    } else {
+        let certs = plan_certs(&existing, &namespace, args.rotate_certs, SystemTime::now())?;
+        let objects = objects(&namespace, args.image.as_deref(), Some(&certs))?;
+        (Some(certs), objects)
+    };
 
     for crd in &crds {
         cluster::apply(&client, crd, args.force_conflicts, dry_run).await?;
@@ -124,8 +145,15 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
             display_name(object)
         )?;
     }
-    for note in &certs.notes {
-        ctx.note(format!("certificates: {note}"));
+    match &certs {
+        Some(certs) => {
+            for note in &certs.notes {
+                ctx.note(format!("certificates: {note}"));
+            }
+        }
+        None => ctx.note(
+            "certificates: made and renewed by cert-manager; its cainjector fills both caBundles",
+        ),
     }
     if !dry_run {
         ctx.note(format!(
@@ -138,6 +166,17 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// `--cert-manager` needs cert-manager's API: say so before applying half.
+async fn require_cert_manager(client: &kube::Client) -> Result<()> {
+    match client.list_api_group_resources("cert-manager.io/v1").await {
+        Ok(list) if list.resources.iter().any(|r| r.kind == "Certificate") => Ok(()),
+        Ok(_) | Err(kube::Error::Api(_)) => Err(CliError::msg(
+            "--cert-manager: cert-manager is not installed (the API cert-manager.io/v1 has no Certificate); install cert-manager first, or run install without --cert-manager to use the built-in renewer",
+        )),
+        Err(error) => Err(CliError::from(error)),
+    }
 }
 
 /// A configuration of the same name that calls a URL belongs to someone

@@ -8,14 +8,22 @@ use k8s_openapi::api::admissionregistration::v1::WebhookClientConfig;
 
 use hourglass_certs::{IssuedCert, ca_signed, certificate_expiry};
 
-use super::facts::{Facts, TlsSecret};
+use super::facts::{Facts, Read, Renewal, TlsSecret};
 use super::judge::{Check, install_fix, rotate_fix};
 use crate::install_plan::RENEW_BEFORE;
-use crate::manifests::{self, SERVICE_NAME, TLS_SECRET};
+use crate::manifests::{self, RENEWER_DEPLOYMENT_NAME, SERVICE_NAME, TLS_SECRET};
 
 /// The serving certificate (for the Service, signed by the CA), both
 /// caBundles (that CA), and both certificates' expiry.
 pub(super) fn certificate_checks(facts: &Facts, now: SystemTime) -> Vec<Check> {
+    // Named even when the Secret is missing: with cert-manager, that is
+    // what is still to come from it.
+    let mut checks = vec![renewal_check(&facts.renewal, &facts.install_namespace)];
+    checks.extend(secret_checks(facts, now));
+    checks
+}
+
+fn secret_checks(facts: &Facts, now: SystemTime) -> Vec<Check> {
     let namespace = facts.install_namespace.as_str();
     let secret_name = format!("Secret {namespace}/{TLS_SECRET}");
     let secret = match &facts.tls_secret {
@@ -60,9 +68,57 @@ pub(super) fn certificate_checks(facts: &Facts, now: SystemTime) -> Vec<Check> {
         }
     }
     for (label, pem) in [("serving certificate", cert), ("CA certificate", ca)] {
-        checks.push(expiry_check(label, pem, now, namespace));
+        checks.push(expiry_check(label, pem, now, &facts.renewal, namespace));
     }
     checks
+}
+
+/// Which way renews the certificates. A renewer that is not ready is not a
+/// failure by itself: it renews with a third of the validity left (months),
+/// so the expiry checks below are the ones that say it has not worked.
+fn renewal_check(renewal: &Read<Renewal>, namespace: &str) -> Check {
+    const NAME: &str = "certificate renewal";
+    match renewal {
+        Err(error) => Check::fail(
+            NAME,
+            error.clone(),
+            "check your access to deployments and webhook configurations",
+        ),
+        Ok(Renewal::BuiltIn { ready, wanted }) => Check::ok(
+            NAME,
+            format!(
+                "built in: Deployment {namespace}/{RENEWER_DEPLOYMENT_NAME} ({ready} of {wanted} ready) renews the serving certificate and rotates the CA"
+            ),
+        ),
+        Ok(Renewal::CertManager { certificate }) => Check::ok(
+            NAME,
+            format!("cert-manager: Certificate {certificate}, caBundle injected by its cainjector"),
+        ),
+        Ok(Renewal::Nobody) => Check::fail(
+            NAME,
+            "nothing renews the certificates: neither the built-in renewer nor cert-manager",
+            install_fix(namespace),
+        ),
+    }
+}
+
+/// What to do about a certificate near expiry, by the way that renews it.
+fn renewal_fix(renewal: &Read<Renewal>, namespace: &str) -> String {
+    match renewal {
+        Ok(Renewal::BuiltIn { .. }) => format!(
+            "the built-in renewer should have renewed it months ago: see `kubectl logs -n {namespace} deployment/{RENEWER_DEPLOYMENT_NAME}`; meanwhile {}",
+            rotate_fix(namespace)
+        ),
+        Ok(Renewal::CertManager { certificate }) => {
+            let (ns, name) = certificate
+                .split_once('/')
+                .unwrap_or((namespace, certificate));
+            format!(
+                "cert-manager renews it: see `kubectl describe certificate -n {ns} {name}` and cert-manager's logs"
+            )
+        }
+        _ => rotate_fix(namespace),
+    }
 }
 
 fn serving_certificate_check(
@@ -133,7 +189,13 @@ fn ca_bundle_check(
     }
 }
 
-fn expiry_check(label: &str, pem: &str, now: SystemTime, namespace: &str) -> Check {
+fn expiry_check(
+    label: &str,
+    pem: &str,
+    now: SystemTime,
+    renewal: &Read<Renewal>,
+    namespace: &str,
+) -> Check {
     let name = format!("{label} expiry");
     match certificate_expiry(pem) {
         Ok(expiry) => {
@@ -142,15 +204,19 @@ fn expiry_check(label: &str, pem: &str, now: SystemTime, namespace: &str) -> Che
             if left > RENEW_BEFORE {
                 Check::ok(name, format!("expires in {days} days"))
             } else if left.is_zero() {
-                Check::fail(name, "expired", rotate_fix(namespace))
+                Check::fail(name, "expired", renewal_fix(renewal, namespace))
             } else {
                 Check::fail(
                     name,
                     format!("expires in {days} days"),
-                    rotate_fix(namespace),
+                    renewal_fix(renewal, namespace),
                 )
             }
         }
-        Err(e) => Check::fail(name, format!("unreadable: {e}"), rotate_fix(namespace)),
+        Err(e) => Check::fail(
+            name,
+            format!("unreadable: {e}"),
+            renewal_fix(renewal, namespace),
+        ),
     }
 }

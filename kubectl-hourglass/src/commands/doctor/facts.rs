@@ -16,6 +16,7 @@ pub struct Facts {
     /// Ready endpoints of the webhook Service.
     pub ready_endpoints: Read<usize>,
     pub tls_secret: Read<Option<TlsSecret>>,
+    pub renewal: Read<Renewal>,
     pub probe: ProbeOutcome,
     pub references: References,
 }
@@ -34,6 +35,9 @@ pub struct Configuration {
     pub name: &'static str,
     pub plural: &'static str,
     pub webhooks: Read<Option<Vec<(String, WebhookClientConfig)>>>,
+    /// Each webhook's objectSelector, as `key op values` terms; objects
+    /// outside it skip the webhook (the break-glass exemption label).
+    pub exemptions: Vec<String>,
 }
 
 /// The PEM texts of the serving Secret (empty ones as `None`).
@@ -42,6 +46,19 @@ pub struct TlsSecret {
     pub cert: Option<String>,
     pub key: Option<String>,
     pub ca: Option<String>,
+}
+
+/// What renews the certificates, as found in the cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Renewal {
+    /// The built-in renewer's Deployment exists, with these replicas ready
+    /// out of those wanted.
+    BuiltIn { ready: i32, wanted: i32 },
+    /// The configurations take their caBundle from cert-manager's cainjector
+    /// (`cert-manager.io/inject-ca-from: <namespace>/<certificate>`).
+    CertManager { certificate: String },
+    /// Neither: only a person running install renews them.
+    Nobody,
 }
 
 /// How the apiserver answered a dry-run create of an invalid Performer.

@@ -5,21 +5,28 @@
 use k8s_openapi::api::admissionregistration::v1::{
     MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
 };
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::api::{Api, DynamicObject, ListParams, PostParams};
 use serde_json::json;
 
 use hourglass_shared::constants::{API_GROUP, API_VERSION};
 use hourglass_shared::object::ObjectKind;
 
-use super::facts::{Configuration, CrdState, Facts, ProbeOutcome, Read, References, TlsSecret};
+use super::facts::{
+    Configuration, CrdState, Facts, ProbeOutcome, Read, References, Renewal, TlsSecret,
+};
 use crate::api::{self, FIELD_MANAGER};
 use crate::cluster::is_established;
 use crate::context::Context;
 use crate::error::{CliError, Result, is_type_missing};
-use crate::manifests::{MUTATING_WEBHOOK, SERVICE_NAME, TLS_SECRET, VALIDATING_WEBHOOK};
+use crate::manifests::{
+    CERT_MANAGER_INJECT_ANNOTATION, MUTATING_WEBHOOK, RENEWER_DEPLOYMENT_NAME, SERVICE_NAME,
+    TLS_SECRET, VALIDATING_WEBHOOK,
+};
 use crate::references::{ALL_KINDS, missing_references};
 
 pub async fn gather(ctx: &Context, probe_namespace: &str) -> Result<Facts> {
@@ -30,6 +37,7 @@ pub async fn gather(ctx: &Context, probe_namespace: &str) -> Result<Facts> {
         configurations: configurations(&client).await,
         ready_endpoints: ready_endpoints(&client, &namespace).await,
         tls_secret: tls_secret(&client, &namespace).await,
+        renewal: renewal(&client, &namespace).await,
         probe: probe(&client, probe_namespace).await,
         references: references(ctx).await,
         install_namespace: namespace,
@@ -65,45 +73,102 @@ async fn configurations(client: &kube::Client) -> Vec<Configuration> {
     let validating = Api::<ValidatingWebhookConfiguration>::all(client.clone())
         .get_opt(VALIDATING_WEBHOOK)
         .await
-        .map_err(|e| format!("cannot read: {e}"))
-        .map(|found| {
-            found.map(|config| {
-                config
-                    .webhooks
-                    .into_iter()
-                    .flatten()
-                    .map(|w| (w.name, w.client_config))
-                    .collect()
-            })
-        });
+        .map_err(|e| format!("cannot read: {e}"));
     let mutating = Api::<MutatingWebhookConfiguration>::all(client.clone())
         .get_opt(MUTATING_WEBHOOK)
         .await
-        .map_err(|e| format!("cannot read: {e}"))
-        .map(|found| {
-            found.map(|config| {
-                config
-                    .webhooks
-                    .into_iter()
-                    .flatten()
-                    .map(|w| (w.name, w.client_config))
-                    .collect()
-            })
-        });
+        .map_err(|e| format!("cannot read: {e}"));
+    let mut validating_exemptions = Vec::new();
+    let validating = validating.map(|found| {
+        found.map(|config| {
+            let hooks = config.webhooks.into_iter().flatten();
+            hooks
+                .map(|w| {
+                    validating_exemptions.extend(w.object_selector.as_ref().map(selector_text));
+                    (w.name, w.client_config)
+                })
+                .collect()
+        })
+    });
+    let mut mutating_exemptions = Vec::new();
+    let mutating = mutating.map(|found| {
+        found.map(|config| {
+            let hooks = config.webhooks.into_iter().flatten();
+            hooks
+                .map(|w| {
+                    mutating_exemptions.extend(w.object_selector.as_ref().map(selector_text));
+                    (w.name, w.client_config)
+                })
+                .collect()
+        })
+    });
     vec![
         Configuration {
             kind: "ValidatingWebhookConfiguration",
             name: VALIDATING_WEBHOOK,
             plural: "validatingwebhookconfigurations",
             webhooks: validating,
+            exemptions: validating_exemptions,
         },
         Configuration {
             kind: "MutatingWebhookConfiguration",
             name: MUTATING_WEBHOOK,
             plural: "mutatingwebhookconfigurations",
             webhooks: mutating,
+            exemptions: mutating_exemptions,
         },
     ]
+}
+
+/// A label selector as one line (`k!=v`, `k notin (a,b)`); empty selectors
+/// (which match everything) give nothing.
+fn selector_text(selector: &LabelSelector) -> String {
+    let mut terms: Vec<String> = selector
+        .match_labels
+        .iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    for expression in selector.match_expressions.iter().flatten() {
+        let values = expression.values.clone().unwrap_or_default().join(",");
+        terms.push(match expression.operator.as_str() {
+            "NotIn" => format!("{} notin ({values})", expression.key),
+            "In" => format!("{} in ({values})", expression.key),
+            "Exists" => expression.key.clone(),
+            "DoesNotExist" => format!("!{}", expression.key),
+            other => format!("{} {other} ({values})", expression.key),
+        });
+    }
+    terms.join(",")
+}
+
+/// cert-manager's annotation on the validating configuration, else the
+/// built-in renewer's Deployment, else nobody.
+async fn renewal(client: &kube::Client, namespace: &str) -> Read<Renewal> {
+    let validating = Api::<ValidatingWebhookConfiguration>::all(client.clone())
+        .get_opt(VALIDATING_WEBHOOK)
+        .await
+        .map_err(cannot_read)?;
+    let injected = validating
+        .and_then(|c| c.metadata.annotations)
+        .and_then(|a| a.get(CERT_MANAGER_INJECT_ANNOTATION).cloned());
+    if let Some(certificate) = injected {
+        return Ok(Renewal::CertManager { certificate });
+    }
+    let renewer = Api::<Deployment>::namespaced(client.clone(), namespace)
+        .get_opt(RENEWER_DEPLOYMENT_NAME)
+        .await
+        .map_err(cannot_read)?;
+    Ok(match renewer {
+        Some(deployment) => Renewal::BuiltIn {
+            ready: deployment
+                .status
+                .and_then(|s| s.ready_replicas)
+                .unwrap_or(0),
+            wanted: deployment.spec.and_then(|s| s.replicas).unwrap_or(1),
+        },
+        None => Renewal::Nobody,
+    })
 }
 
 async fn ready_endpoints(client: &kube::Client, namespace: &str) -> Read<usize> {

@@ -58,6 +58,14 @@ pub fn judge(facts: &Facts, now: SystemTime) -> Vec<Check> {
             .iter()
             .map(|c| configuration_check(c, namespace)),
     );
+    // Without the CRDs there is nothing to write, so nothing to break glass for.
+    if facts
+        .crds
+        .iter()
+        .any(|(_, state)| matches!(state, Ok(Some(_))))
+    {
+        checks.push(break_glass_check(&facts.configurations, namespace));
+    }
     checks.push(endpoints_check(&facts.ready_endpoints, namespace));
     checks.extend(certificate_checks(facts, now));
     checks.push(probe_check(&facts.probe, &facts.probe_namespace, namespace));
@@ -109,12 +117,55 @@ fn crd_check(name: &str, state: &Read<Option<CrdState>>, namespace: &str) -> Che
 }
 
 /// Present, and its first webhook calls our Service.
+/// Which way around the webhooks is in force, if any: the configurations
+/// deleted, or an exemption label (objectSelector) that lets objects skip them.
+fn break_glass_check(configurations: &[Configuration], namespace: &str) -> Check {
+    const NAME: &str = "break glass";
+    let deleted: Vec<&str> = configurations
+        .iter()
+        .filter(|c| matches!(c.webhooks, Ok(None)))
+        .map(|c| c.name)
+        .collect();
+    if !deleted.is_empty() {
+        return Check::fail(
+            NAME,
+            format!(
+                "in force: {} deleted, so executors and performers are stored without the webhook's rules and defaults",
+                deleted.join(" and ")
+            ),
+            format!("when the webhook serves again, {}", install_fix(namespace)),
+        );
+    }
+    let mut exemptions: Vec<&str> = configurations
+        .iter()
+        .flat_map(|c| c.exemptions.iter().map(String::as_str))
+        .filter(|e| !e.is_empty())
+        .collect();
+    exemptions.sort();
+    exemptions.dedup();
+    if exemptions.is_empty() {
+        Check::ok(
+            NAME,
+            "none in force: every executor and performer goes through both webhooks",
+        )
+    } else {
+        Check::ok(
+            NAME,
+            format!(
+                "exemption label ready: objects outside objectSelector {} skip both webhooks (neither checked nor defaulted)",
+                exemptions.join("; ")
+            ),
+        )
+    }
+}
+
 fn configuration_check(configuration: &Configuration, namespace: &str) -> Check {
     let Configuration {
         kind,
         name,
         plural,
         webhooks,
+        ..
     } = configuration;
     let title = format!("{kind} {name}");
     match webhooks {
@@ -226,7 +277,7 @@ fn references_check(references: &References) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::doctor::facts::TlsSecret;
+    use crate::commands::doctor::facts::{Renewal, TlsSecret};
     use hourglass_certs::{CertificateAuthority, ServingCertSpec};
     use std::time::Duration;
 
@@ -270,6 +321,7 @@ mod tests {
                     "validate.hourglass.eigenlayer.io".to_string(),
                     config,
                 )])),
+                exemptions: Vec::new(),
             }],
             ready_endpoints: Ok(2),
             tls_secret: Ok(Some(TlsSecret {
@@ -277,6 +329,10 @@ mod tests {
                 key: Some(serving.key_pem),
                 ca: Some(ca.cert_pem().trim().to_string()),
             })),
+            renewal: Ok(Renewal::BuiltIn {
+                ready: 1,
+                wanted: 1,
+            }),
             probe: ProbeOutcome::Denied,
             references: References::Checked {
                 performers: 3,
@@ -298,7 +354,7 @@ mod tests {
         let now = SystemTime::now();
         let checks = judge(&healthy(), now);
         assert_eq!(failed(&checks), [], "{checks:#?}");
-        assert_eq!(checks.len(), 9, "{checks:#?}");
+        assert_eq!(checks.len(), 11, "{checks:#?}");
     }
 
     #[test]
@@ -357,16 +413,120 @@ mod tests {
     }
 
     #[test]
-    fn certificates_near_expiry_fail_with_the_rotate_fix() {
+    fn certificates_near_expiry_fail_naming_what_renews_them() {
         let now = SystemTime::now();
         let later = now + Duration::from_secs(350 * 86400);
-        let checks = judge(&healthy(), later);
-        let expiring: Vec<&Check> = checks.iter().filter(|c| !c.ok).collect();
-        assert_eq!(expiring.len(), 1, "{checks:#?}");
-        assert_eq!(expiring[0].name, "serving certificate expiry");
+        let expiring = |renewal: Renewal| {
+            let mut facts = healthy();
+            facts.renewal = Ok(renewal);
+            let checks = judge(&facts, later);
+            let failed: Vec<Check> = checks
+                .into_iter()
+                .filter(|c| !c.ok && c.name != "certificate renewal")
+                .collect();
+            assert_eq!(failed.len(), 1, "{failed:#?}");
+            assert_eq!(failed[0].name, "serving certificate expiry");
+            assert_eq!(failed[0].detail, "expires in 14 days");
+            failed[0].fix.clone().unwrap()
+        };
+        let built_in = expiring(Renewal::BuiltIn {
+            ready: 0,
+            wanted: 1,
+        });
+        assert!(
+            built_in.starts_with("the built-in renewer should have renewed it months ago: see `kubectl logs -n hourglass-system deployment/hourglass-cert-renewer`"),
+            "{built_in}"
+        );
+        assert!(built_in.ends_with("run `kubectl hourglass install --rotate-certs`"));
         assert_eq!(
-            expiring[0].fix.as_deref(),
-            Some("run `kubectl hourglass install --rotate-certs`")
+            expiring(Renewal::CertManager {
+                certificate: "hourglass-system/hourglass-webhook".to_string()
+            }),
+            "cert-manager renews it: see `kubectl describe certificate -n hourglass-system hourglass-webhook` and cert-manager's logs"
+        );
+        assert_eq!(
+            expiring(Renewal::Nobody),
+            "run `kubectl hourglass install --rotate-certs`"
+        );
+    }
+
+    #[test]
+    fn break_glass_in_force_is_named() {
+        let now = SystemTime::now();
+        let break_glass = |facts: &Facts| {
+            judge(facts, now)
+                .into_iter()
+                .find(|c| c.name == "break glass")
+                .unwrap()
+        };
+        let none = break_glass(&healthy());
+        assert!(none.ok);
+        assert!(none.detail.starts_with("none in force"), "{}", none.detail);
+
+        let mut labelled = healthy();
+        labelled.configurations[0].exemptions =
+            vec!["hourglass.eigenlayer.io/exempt notin (true)".to_string()];
+        let exemption = break_glass(&labelled);
+        assert!(exemption.ok);
+        assert!(
+            exemption.detail.contains(
+                "objectSelector hourglass.eigenlayer.io/exempt notin (true) skip both webhooks"
+            ),
+            "{}",
+            exemption.detail
+        );
+
+        let mut deleted = healthy();
+        deleted.configurations[0].webhooks = Ok(None);
+        let check = break_glass(&deleted);
+        assert!(!check.ok);
+        assert!(
+            check
+                .detail
+                .starts_with("in force: hourglass-validating deleted"),
+            "{}",
+            check.detail
+        );
+        assert_eq!(
+            check.fix.as_deref(),
+            Some("when the webhook serves again, run `kubectl hourglass install`")
+        );
+    }
+
+    #[test]
+    fn the_way_certificates_are_renewed_is_named() {
+        let now = SystemTime::now();
+        let renewal = |renewal: Renewal| {
+            let mut facts = healthy();
+            facts.renewal = Ok(renewal);
+            judge(&facts, now)
+                .into_iter()
+                .find(|c| c.name == "certificate renewal")
+                .unwrap()
+        };
+        let built_in = renewal(Renewal::BuiltIn {
+            ready: 1,
+            wanted: 1,
+        });
+        assert!(built_in.ok);
+        assert_eq!(
+            built_in.detail,
+            "built in: Deployment hourglass-system/hourglass-cert-renewer (1 of 1 ready) renews the serving certificate and rotates the CA"
+        );
+        let cert_manager = renewal(Renewal::CertManager {
+            certificate: "hourglass-system/hourglass-webhook".to_string(),
+        });
+        assert!(cert_manager.ok);
+        assert!(
+            cert_manager
+                .detail
+                .starts_with("cert-manager: Certificate hourglass-system/hourglass-webhook")
+        );
+        let nobody = renewal(Renewal::Nobody);
+        assert!(!nobody.ok);
+        assert_eq!(
+            nobody.fix.as_deref(),
+            Some("run `kubectl hourglass install`")
         );
     }
 }
