@@ -31,5 +31,6 @@ pub mod examples;
 pub mod fleet;
 pub mod isolated_measure;
 pub mod latency;
+pub mod peer;
 pub mod process_cpu;
 pub mod webhook_metrics;
