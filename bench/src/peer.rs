@@ -48,8 +48,8 @@ fn build(source: &Path, dir: &Path, binary: &Path) -> Result<(), String> {
     let started = Instant::now();
     let log = dir.join("build.log");
     let partial = dir.join(format!(".bench-peer.partial-{}", std::process::id()));
-    let out = std::fs::File::create(&log)
-        .map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+    let out =
+        std::fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
     let err = out
         .try_clone()
         .map_err(|e| format!("cannot open {}: {e}", log.display()))?;

@@ -133,15 +133,6 @@ impl HourglassObject {
         }
     }
 
-    /// The object as JSON text, as [`to_value`](Self::to_value) would write it.
-    pub fn to_json_text(&self) -> Option<String> {
-        match self {
-            HourglassObject::Executor(executor) => serde_json::to_string(executor),
-            HourglassObject::Performer(performer) => serde_json::to_string(performer),
-        }
-        .ok()
-    }
-
     pub fn to_value(&self) -> Value {
         // Our types serialize to JSON maps with string keys; this cannot fail.
         let serialized = match self {
@@ -489,7 +480,7 @@ mod tests {
         let fine = [
             json!({}),
             json!({"scheduling": {"tolerations": [{"key": "a", "operator": "Exists"}]}}),
-            json!({"version": null, "config": {"environment": {"A": "é\"\u00e9"}}}),
+            json!({"version": null, "config": {"environment": {"A": "é\"\u{e9}"}}}),
             json!({"scheduling": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution":
                 {"nodeSelectorTerms": [{"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]}]}}}}),
         ];

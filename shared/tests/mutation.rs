@@ -326,43 +326,6 @@ fn an_object_needing_nothing_gets_an_empty_patch() {
     assert!(patch::diff(&done, &done).0.is_empty());
 }
 
-/// The patch built from the changed fields only is the diff of the whole
-/// objects, operation for operation, whatever the mutation touched.
-#[test]
-fn the_narrowed_patch_is_the_whole_diff() {
-    let profile = HardwareProfile::default();
-    let mut cases: Vec<Value> = [
-        MINIMAL_EXECUTOR,
-        MAIN_EXECUTOR,
-        MINIMAL_PERFORMER,
-        COMPLEX_PERFORMER,
-    ]
-    .map(value)
-    .to_vec();
-    let mut labelled = value(COMPLEX_PERFORMER);
-    set(&mut labelled, "/metadata/labels", json!({"a\"quoted": "x", "b": "y"}));
-    cases.push(labelled);
-    let mut no_executor = value(COMPLEX_PERFORMER);
-    no_executor["spec"].as_object_mut().unwrap().remove("executorRef");
-    cases.push(no_executor);
-    for raw in cases {
-        let original = object(&raw);
-        let mutated = original.mutate(None, &context(&profile));
-        assert_eq!(
-            patch::diff(&original, &mutated),
-            patch::whole_diff(&original, &mutated),
-            "{raw}"
-        );
-        // And the other way round: removals come out the same too.
-        assert_eq!(
-            patch::diff(&mutated, &original),
-            patch::whole_diff(&mutated, &original),
-            "{raw}"
-        );
-        assert!(patch::diff(&mutated, &mutated).0.is_empty());
-    }
-}
-
 /// One-call mode trusts the mutating webhook's verdict, taken on the object
 /// before mutation: the mutation must never turn a valid object invalid.
 #[test]

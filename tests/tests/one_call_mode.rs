@@ -12,7 +12,9 @@ fn reviews_of(metrics: &str, endpoint: &str) -> u64 {
     let label = format!("endpoint=\"{endpoint}\"");
     metrics
         .lines()
-        .filter(|line| line.starts_with("hourglass_webhook_reviews_total{") && line.contains(&label))
+        .filter(|line| {
+            line.starts_with("hourglass_webhook_reviews_total{") && line.contains(&label)
+        })
         .filter_map(|line| line.rsplit_once(' ')?.1.parse::<u64>().ok())
         .sum()
 }
@@ -32,10 +34,8 @@ fn the_mutating_webhook_alone_refuses_the_invalid_and_defaults_the_valid() {
     invalid["spec"]["avsAddress"] = json!("0x1234");
     invalid["spec"]["config"]["grpcPort"] = json!(0);
     invalid["spec"]["hardwareRequirements"]["teeType"] = json!("trustzone");
-    let outcome = control_plane.kubectl_outcome(
-        &["apply", "-n", ns, "-f", "-"],
-        Some(&invalid.to_string()),
-    );
+    let outcome =
+        control_plane.kubectl_outcome(&["apply", "-n", ns, "-f", "-"], Some(&invalid.to_string()));
     outcome
         .assert_failure_containing("denied the request")
         .assert_stderr_contains("mutate.hourglass.eigenlayer.io")
@@ -43,7 +43,8 @@ fn the_mutating_webhook_alone_refuses_the_invalid_and_defaults_the_valid() {
         .assert_stderr_contains("spec.config.grpcPort")
         .assert_stderr_contains("spec.hardwareRequirements.teeType")
         .assert_stderr_contains("3 violations");
-    let stored = control_plane.kubectl_outcome(&["get", "performers", "-n", ns, "-o", "name"], None);
+    let stored =
+        control_plane.kubectl_outcome(&["get", "performers", "-n", ns, "-o", "name"], None);
     assert_eq!(stored.stdout, "", "nothing was stored");
 
     control_plane
@@ -53,7 +54,15 @@ fn the_mutating_webhook_alone_refuses_the_invalid_and_defaults_the_valid() {
         )
         .assert_success();
     let outcome = control_plane.kubectl_outcome(
-        &["get", "-n", ns, "performer", "minimal-performer", "-o", "json"],
+        &[
+            "get",
+            "-n",
+            ns,
+            "performer",
+            "minimal-performer",
+            "-o",
+            "json",
+        ],
         None,
     );
     outcome.assert_success();

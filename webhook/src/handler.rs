@@ -3,6 +3,7 @@
 //! `mutate`), the answer (`response`), with metrics and a log span.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
@@ -57,12 +58,17 @@ pub(crate) async fn catch_panic(
     request: Request,
     next: Next,
 ) -> Response {
-    let endpoint = request.uri().path().trim_start_matches('/').to_string();
+    // The two endpoints by name, without allocating; other paths as sent.
+    let endpoint: Cow<'static, str> = match request.uri().path() {
+        "/validate" => Cow::Borrowed("validate"),
+        "/mutate" => Cow::Borrowed("mutate"),
+        path => Cow::Owned(path.trim_start_matches('/').to_string()),
+    };
     match AssertUnwindSafe(next.run(request)).catch_unwind().await {
         Ok(response) => response,
         Err(panic) => {
             tracing::error!(
-                endpoint,
+                endpoint = endpoint.as_ref(),
                 panic = panic_message(panic.as_ref()),
                 "a review panicked; answered 500"
             );

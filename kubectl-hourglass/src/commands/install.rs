@@ -37,7 +37,7 @@ secrets and customresourcedefinitions.
 IfNeeded): one admission call per create or update instead of two. It
 already runs every rule and denies with every violation; what is given up is
 the re-check of the final object after other mutating webhooks (see
-manifests/webhook/README.md, "One-call mode"). It deletes an existing
+manifests/webhook/README.md, One-call mode). It deletes an existing
 validating configuration (needs delete on validatingwebhookconfigurations);
 install without it registers both again.
 

@@ -100,10 +100,7 @@ pub fn decode(content_type: Option<&str>, body: &[u8]) -> Result<ReviewRequest, 
 
 /// The reference decoder: the body parsed into a `Value`, then read field
 /// by field, every problem named. [`decode`] gives the same answer.
-pub fn decode_via_value(
-    content_type: Option<&str>,
-    body: &[u8],
-) -> Result<ReviewRequest, Refusal> {
+pub fn decode_via_value(content_type: Option<&str>, body: &[u8]) -> Result<ReviewRequest, Refusal> {
     let json: Result<Value, _> = serde_json::from_slice(body);
     if !is_json_content_type(content_type) {
         let message = format!(

@@ -92,7 +92,9 @@ fn ratios(results: &[Measured]) -> String {
             let p50 = ratio(ours.summary.p50, other.summary.p50);
             let p99 = ratio(ours.summary.p99, other.summary.p99);
             let mut line = format!("{name}/{label}  p50 {p50:.2}x  p99 {p99:.2}x");
-            let cpu = total_cpu(ours).zip(total_cpu(other)).map(|(a, b)| ratio(a, b));
+            let cpu = total_cpu(ours)
+                .zip(total_cpu(other))
+                .map(|(a, b)| ratio(a, b));
             if let Some(cpu) = cpu {
                 let _ = write!(line, "  CPU per create (apiserver + webhook) {cpu:.2}x");
             }

@@ -20,9 +20,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use clap::Parser;
+use hourglass_webhook::executor_cache::NoExecutors;
 use hourglass_webhook::response::HttpError;
 use hourglass_webhook::server::{Settings, start_serving};
-use hourglass_webhook::executor_cache::NoExecutors;
 use hourglass_webhook::{AppState, Limits, body, shutdown};
 
 #[global_allocator]

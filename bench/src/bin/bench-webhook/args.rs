@@ -154,7 +154,10 @@ mod tests {
             .plan()
             .unwrap();
         assert!(!plan.yardsticks);
-        assert_eq!(plan.compare_binary, Some(PathBuf::from("/tmp/main-webhook")));
+        assert_eq!(
+            plan.compare_binary,
+            Some(PathBuf::from("/tmp/main-webhook"))
+        );
     }
 
     #[test]

@@ -90,7 +90,11 @@ fn run(args: Args) -> Result<bool, String> {
             std::fs::write(file, answer)
                 .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         }
-        servers.push(BenchServer::floor(&workspace, &validate_file, &mutate_file)?);
+        servers.push(BenchServer::floor(
+            &workspace,
+            &validate_file,
+            &mutate_file,
+        )?);
         servers.push(BenchServer::peer(&workspace)?);
     }
 

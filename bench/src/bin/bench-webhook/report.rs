@@ -392,7 +392,10 @@ mod tests {
             lines[0],
             "/validate at 64 streams, ours/floor: reviews/s 0.60x, p99 2.00x, CPU per review 2.00x"
         );
-        assert!(lines[1].contains("ours/peer: reviews/s 3.00x, p99 0.25x"), "{text}");
+        assert!(
+            lines[1].contains("ours/peer: reviews/s 3.00x, p99 0.25x"),
+            "{text}"
+        );
         assert!(lines[2].contains("ours/before: reviews/s 1.50x"), "{text}");
         assert!(lines[2].ends_with("CPU per review 0.40x"), "{text}");
 
@@ -406,7 +409,21 @@ mod tests {
         let mut slow = rows.clone();
         slow[0].reviews_per_second = 7_000.0;
         let verdict = ratio_verdicts(&slow);
-        assert!(verdict.lines().next().unwrap().ends_with("0.35x: TARGET MISSED"), "{verdict}");
-        assert!(verdict.lines().nth(1).unwrap().ends_with("1.75x: TARGET MISSED"), "{verdict}");
+        assert!(
+            verdict
+                .lines()
+                .next()
+                .unwrap()
+                .ends_with("0.35x: TARGET MISSED"),
+            "{verdict}"
+        );
+        assert!(
+            verdict
+                .lines()
+                .nth(1)
+                .unwrap()
+                .ends_with("1.75x: TARGET MISSED"),
+            "{verdict}"
+        );
     }
 }

@@ -127,9 +127,12 @@ impl BenchServer {
         validate_answer: &Path,
         mutate_answer: &Path,
     ) -> Result<Self, String> {
-        let binary =
-            workspace_binary_with("hourglass-bench", "bench-floor-server", BuildProfile::Release)
-                .map_err(|e| e.to_string())?;
+        let binary = workspace_binary_with(
+            "hourglass-bench",
+            "bench-floor-server",
+            BuildProfile::Release,
+        )
+        .map_err(|e| e.to_string())?;
         let [tls_port, admin_port] = free_loopback_ports::<2>().map_err(|e| e.to_string())?;
         let mut command = Command::new(binary);
         command
