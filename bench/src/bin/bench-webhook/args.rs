@@ -43,6 +43,12 @@ pub struct Args {
     #[arg(long, value_name = "LEVEL", default_value = "info")]
     pub log_level: String,
 
+    /// Our webhook binary as already built (default: build the release
+    /// binary with cargo, which alone resolves features differently from
+    /// this package and so may rebuild dependencies).
+    #[arg(long, value_name = "PATH")]
+    pub webhook_binary: Option<PathBuf>,
+
     /// Another hourglass-webhook binary (main's release build, say) measured
     /// beside ours in the same run; the report gives ours/before.
     #[arg(long, value_name = "PATH")]
@@ -82,6 +88,7 @@ pub struct Plan {
     pub endpoints: Vec<&'static str>,
     pub log_level: String,
     pub compare_binary: Option<PathBuf>,
+    pub webhook_binary: Option<PathBuf>,
     /// The floor server and the peer are measured too.
     pub yardsticks: bool,
     /// Memory is measured after the load.
@@ -100,6 +107,7 @@ impl Args {
             endpoints: self.endpoints.into_iter().map(Endpoint::name).collect(),
             log_level: self.log_level,
             compare_binary: self.compare_binary,
+            webhook_binary: self.webhook_binary,
             yardsticks: !self.no_yardsticks,
             memory: !self.no_memory,
         })

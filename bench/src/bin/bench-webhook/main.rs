@@ -78,7 +78,11 @@ fn run(args: Args) -> Result<bool, String> {
     std::fs::write(&body, review.to_string())
         .map_err(|e| format!("cannot write {}: {e}", body.display()))?;
 
-    let mut servers = vec![BenchServer::ours(&workspace, &plan.log_level)?];
+    let mut servers = vec![BenchServer::ours(
+        &workspace,
+        plan.webhook_binary.as_deref(),
+        &plan.log_level,
+    )?];
     if let Some(binary) = &plan.compare_binary {
         servers.push(BenchServer::before(&workspace, binary, &plan.log_level)?);
     }

@@ -85,14 +85,21 @@ pub struct BenchServer {
 }
 
 impl BenchServer {
-    /// Our release webhook, built if needed, at `log_level`.
-    pub fn ours(workspace: &Workspace, log_level: &str) -> Result<Self, String> {
-        let binary = workspace_binary_with(
-            "hourglass-webhook",
-            "hourglass-webhook",
-            BuildProfile::Release,
-        )
-        .map_err(|e| e.to_string())?;
+    /// Our release webhook (`binary`, or built if needed) at `log_level`.
+    pub fn ours(
+        workspace: &Workspace,
+        binary: Option<&Path>,
+        log_level: &str,
+    ) -> Result<Self, String> {
+        let binary = match binary {
+            Some(binary) => binary.to_path_buf(),
+            None => workspace_binary_with(
+                "hourglass-webhook",
+                "hourglass-webhook",
+                BuildProfile::Release,
+            )
+            .map_err(|e| e.to_string())?,
+        };
         Self::webhook(Role::Ours, &binary, workspace, log_level)
     }
 
