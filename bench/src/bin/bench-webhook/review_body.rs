@@ -49,7 +49,9 @@ pub fn padded_create(total: usize) -> Result<Vec<u8>, String> {
 /// webhook binary sends with `--no-executor-watch` (the same state: no
 /// executors, no references known, the default hardware profile).
 pub fn canned_answers(review: &Value) -> Result<(Vec<u8>, Vec<u8>), String> {
+    // Timers: the handler bounds the body read in time.
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
         .build()
         .map_err(|e| format!("cannot start a runtime: {e}"))?;
     let answer = |path: &str| {
