@@ -1,6 +1,7 @@
-//! The three ways a Performer create can be admitted, each set up on a
-//! control plane of its own: the CRD schema alone, our webhooks, or our
-//! rules as CEL in a variant CRD.
+//! The four ways a Performer create can be admitted, each set up on a
+//! control plane of its own: the CRD schema alone, our webhooks (two calls,
+//! or the mutating one alone: one-call mode), or our rules as CEL in a
+//! variant CRD.
 //!
 //! One fresh control plane per variant, rather than deleting and recreating
 //! the CRD on one: no variant inherits another's stored objects, watch
@@ -22,14 +23,18 @@ pub enum AdmissionVariant {
     /// The same CRDs with our validating and mutating webhooks registered
     /// (release build).
     Webhook,
+    /// One-call mode (`install --one-call`): only the mutating webhook,
+    /// which runs every rule too.
+    WebhookOneCall,
     /// No webhook; the Performer CRD carries our rules as CEL.
     Cel,
 }
 
 impl AdmissionVariant {
-    pub const ALL: [AdmissionVariant; 3] = [
+    pub const ALL: [AdmissionVariant; 4] = [
         AdmissionVariant::SchemaOnly,
         AdmissionVariant::Webhook,
+        AdmissionVariant::WebhookOneCall,
         AdmissionVariant::Cel,
     ];
 
@@ -38,6 +43,7 @@ impl AdmissionVariant {
         match self {
             AdmissionVariant::SchemaOnly => "none",
             AdmissionVariant::Webhook => "webhook",
+            AdmissionVariant::WebhookOneCall => "one-call",
             AdmissionVariant::Cel => "cel",
         }
     }
@@ -46,6 +52,7 @@ impl AdmissionVariant {
         match self {
             AdmissionVariant::SchemaOnly => "none (CRD schema only)",
             AdmissionVariant::Webhook => "ours (mutating + validating webhook)",
+            AdmissionVariant::WebhookOneCall => "ours, one call (mutating webhook only)",
             AdmissionVariant::Cel => "CEL rules in the CRD",
         }
     }
@@ -54,12 +61,14 @@ impl AdmissionVariant {
         AdmissionVariant::ALL
             .into_iter()
             .find(|variant| variant.name() == text)
-            .ok_or_else(|| format!("unknown variant {text:?}; expected none, webhook or cel"))
+            .ok_or_else(|| {
+                format!("unknown variant {text:?}; expected none, webhook, one-call or cel")
+            })
     }
 
-    /// Installs this variant's CRDs on `control_plane` and, for
-    /// [`AdmissionVariant::Webhook`], starts and registers the webhook (kept
-    /// running while the returned value lives).
+    /// Installs this variant's CRDs on `control_plane` and, for the webhook
+    /// variants, starts and registers the webhook (kept running while the
+    /// returned value lives).
     pub fn set_up(self, control_plane: &ControlPlane) -> Result<Option<WebhookServer>, String> {
         let executors = crd_manifest("hourglassexecutors.yaml").map_err(|e| e.to_string())?;
         let mut performers = crd_manifest("performers.yaml").map_err(|e| e.to_string())?;
@@ -68,13 +77,26 @@ impl AdmissionVariant {
         }
         crd_install::install(control_plane, &[executors, performers])
             .map_err(|e| format!("installing the {} CRDs: {e}", self.name()))?;
-        if self != AdmissionVariant::Webhook {
+        if !self.is_webhook() {
             return Ok(None);
         }
         let webhook = WebhookServer::start_with(control_plane, BuildProfile::Release)
             .map_err(|e| e.to_string())?;
-        webhook.register(control_plane).map_err(|e| e.to_string())?;
+        let registered = if self == AdmissionVariant::WebhookOneCall {
+            webhook.register_one_call(control_plane)
+        } else {
+            webhook.register(control_plane)
+        };
+        registered.map_err(|e| e.to_string())?;
         Ok(Some(webhook))
+    }
+
+    /// Whether our webhook answers this variant's creates.
+    pub fn is_webhook(self) -> bool {
+        matches!(
+            self,
+            AdmissionVariant::Webhook | AdmissionVariant::WebhookOneCall
+        )
     }
 
     /// Proves the variant does what it claims before it is measured: a

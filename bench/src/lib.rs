@@ -3,8 +3,8 @@
 //! timed tests; run them on a quiet machine:
 //!
 //! ```sh
-//! cargo run --release -p hourglass-bench --bin bench-webhook     # the webhook alone, h2load over HTTP/2 + TLS
-//! cargo run --release -p hourglass-bench --bin bench-apiserver   # performer creates: no webhook, ours, CEL rules in the CRD
+//! cargo run --release -p hourglass-bench --bin bench-webhook     # the webhook beside its floor and a controller-runtime peer, h2load over HTTP/2 + TLS
+//! cargo run --release -p hourglass-bench --bin bench-apiserver   # performer creates: no webhook, ours, ours in one call, CEL rules in the CRD
 //! cargo run --release -p hourglass-bench --bin bench-plugin      # `kubectl hourglass status -A` vs `kubectl get` at scale
 //! ```
 //!
@@ -16,7 +16,11 @@
 //! - objects: `examples.rs` (copies of the spec's examples), `fleet.rs`
 //!   (the plugin benchmark's executors and performers), `cel_crd/` (our
 //!   rules as CEL in the Performer CRD), `crd_install.rs`,
-//!   `admission_variant.rs` (schema only, our webhook, CEL)
+//!   `admission_variant.rs` (schema only, our webhook with two calls or
+//!   one, CEL)
+//! - yardsticks: `peer.rs` (the controller-runtime peer of `bench/peer/`,
+//!   built once from the Go module proxy) and the `bench-floor-server`
+//!   binary
 //! - load: `create_load.rs` (a fixed number of requests in flight)
 //! - measurement: `latency.rs`, `process_cpu.rs`, `child_usage.rs`,
 //!   `isolated_measure.rs` (a child's peak memory measured from a small
@@ -31,5 +35,6 @@ pub mod examples;
 pub mod fleet;
 pub mod isolated_measure;
 pub mod latency;
+pub mod peer;
 pub mod process_cpu;
 pub mod webhook_metrics;

@@ -156,6 +156,16 @@ pub fn is_webhook_configuration(value: &Value) -> bool {
     )
 }
 
+/// The name of `manifests/webhook/50-validating-webhook.yaml`'s configuration.
+pub const VALIDATING_CONFIGURATION: &str = "hourglass-validating";
+
+/// One-call mode (`install --one-call`): the validating configuration left
+/// out, so the mutating webhook (reinvocationPolicy IfNeeded), which runs
+/// every rule too, is the only admission call.
+pub fn keep_one_admission_call(objects: &mut Vec<Value>) {
+    objects.retain(|object| kind(object) != "ValidatingWebhookConfiguration");
+}
+
 /// Moves the webhook objects from hourglass-system to `namespace`: the
 /// Namespace itself, namespaced objects, ServiceAccount subjects, the
 /// webhooks' service reference and the namespace they leave out.
@@ -309,6 +319,27 @@ mod tests {
         ] {
             assert!(kinds.contains(&expected), "{expected} in {kinds:?}");
         }
+    }
+
+    #[test]
+    fn one_call_mode_keeps_only_the_mutating_webhook_which_reinvokes() {
+        let mut objects = webhook_objects().unwrap();
+        let validating = objects
+            .iter()
+            .find(|o| kind(o) == "ValidatingWebhookConfiguration")
+            .unwrap();
+        assert_eq!(name(validating), VALIDATING_CONFIGURATION);
+        let before = objects.len();
+        keep_one_admission_call(&mut objects);
+        assert_eq!(objects.len(), before - 1);
+        let hooks: Vec<&Value> = objects
+            .iter()
+            .filter(|o| is_webhook_configuration(o))
+            .collect();
+        assert_eq!(hooks.len(), 1);
+        assert_eq!(kind(hooks[0]), "MutatingWebhookConfiguration");
+        assert_eq!(hooks[0]["webhooks"][0]["reinvocationPolicy"], "IfNeeded");
+        assert_eq!(hooks[0]["webhooks"][0]["failurePolicy"], "Fail");
     }
 
     #[test]

@@ -130,6 +130,19 @@ impl HourglassObject {
         })
     }
 
+    /// What [`from_value_as`](Self::from_value_as) reads from `text` (an
+    /// object's JSON), without building a `Value` of what was sent: `Some`
+    /// only when that is certain. `None` when the text does not fit the type,
+    /// when the round trip would change its shape (see `round_trip_mismatch`)
+    /// or when a key is given twice; the caller then parses `text` into a
+    /// `Value` and calls `from_value_as`, which says exactly what is wrong.
+    pub fn from_json_str_as(kind: ObjectKind, text: &str) -> Option<Self> {
+        Some(match kind {
+            ObjectKind::Executor => HourglassObject::Executor(parse_typed_text(text)?),
+            ObjectKind::Performer => HourglassObject::Performer(parse_typed_text(text)?),
+        })
+    }
+
     pub fn kind(&self) -> ObjectKind {
         match self {
             HourglassObject::Executor(_) => ObjectKind::Executor,
@@ -190,6 +203,173 @@ fn parse_typed<T: DeserializeOwned + Serialize>(value: &Value) -> Result<T, Pars
         });
     }
     Ok(typed)
+}
+
+/// `parse_typed` on the text of an object, when it would succeed. The
+/// typed value is read straight from the text (no path tracking: an error
+/// only sends the caller to `parse_typed`, which names the field), then
+/// checked against the text for every [`Mismatch`] `parse_typed` refuses.
+fn parse_typed_text<T: DeserializeOwned + Serialize>(text: &str) -> Option<T> {
+    if !text.trim_start().starts_with('{') {
+        return None;
+    }
+    let typed: T = serde_json::from_str(text).ok()?;
+    let read = serde_json::to_value(&typed).ok()?;
+    let mut sent = serde_json::Deserializer::from_str(text);
+    let seed = ShapeCheck {
+        read: &read,
+        root: true,
+    };
+    serde::de::DeserializeSeed::deserialize(seed, &mut sent).ok()?;
+    Some(typed)
+}
+
+/// Walks the text as sent beside `read` (the same object through our types,
+/// serialized) and fails on the first place where `round_trip_mismatch`
+/// would find a [`Mismatch`]. A key given twice also fails: `Value` keeps
+/// the last one, and rather than follow that here the caller takes the
+/// `Value` way.
+struct ShapeCheck<'r> {
+    read: &'r Value,
+    root: bool,
+}
+
+/// Whether a value of the text was `null`, which counts as left out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sent {
+    Null,
+    Given,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ShapeCheck<'_> {
+    type Value = Sent;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Sent, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+/// A key of the text, borrowed when it has no escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(key)))
+            }
+            fn visit_str<E>(self, key: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(key.to_string())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ShapeCheck<'_> {
+    type Value = Sent;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Sent, E> {
+        Ok(Sent::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Sent, E> {
+        Ok(Sent::Null)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Sent, E> {
+        Ok(Sent::Given)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Sent, E> {
+        Ok(Sent::Given)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Sent, E> {
+        Ok(Sent::Given)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Sent, E> {
+        Ok(Sent::Given)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Sent, E> {
+        Ok(Sent::Given)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Sent, A::Error> {
+        match self.read {
+            Value::Object(_) => Err(serde::de::Error::custom("an array where an object is read")),
+            Value::Array(read) => {
+                let mut items = read.iter();
+                loop {
+                    let more = match items.next() {
+                        Some(read) => seq
+                            .next_element_seed(ShapeCheck { read, root: false })?
+                            .is_some(),
+                        None => seq.next_element::<serde::de::IgnoredAny>()?.is_some(),
+                    };
+                    if !more {
+                        return Ok(Sent::Given);
+                    }
+                }
+            }
+            _ => {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Sent::Given)
+            }
+        }
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Sent, A::Error> {
+        let Value::Object(read) = self.read else {
+            while map
+                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                .is_some()
+            {}
+            return Ok(Sent::Given);
+        };
+        // Every key of the text that `read` has too, and whether its value
+        // was null.
+        let mut sent: Vec<(std::borrow::Cow<'de, str>, Sent)> = Vec::new();
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            match read.get(key.as_ref()) {
+                Some(read) => {
+                    let given = map.next_value_seed(ShapeCheck { read, root: false })?;
+                    sent.push((key, given));
+                }
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        sent.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        if sent.windows(2).any(|pair| pair[0].0 == pair[1].0) {
+            return Err(serde::de::Error::custom("a key given twice"));
+        }
+        if !self.root {
+            let missing = read.iter().any(|(key, read)| {
+                !read.is_null()
+                    && !matches!(
+                        sent.binary_search_by(|(k, _)| k.as_ref().cmp(key.as_str())),
+                        Ok(at) if sent[at].1 == Sent::Given
+                    )
+            });
+            if missing {
+                return Err(serde::de::Error::custom("a field the round trip fills in"));
+            }
+        }
+        Ok(Sent::Given)
+    }
 }
 
 /// Where the object as sent and the same object read by our types differ in
@@ -315,6 +495,65 @@ mod tests {
         assert_eq!(
             error.path,
             "spec.scheduling.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator"
+        );
+    }
+
+    /// `from_json_str_as` gives what `from_value_as` gives, or nothing.
+    fn read_both(text: &str) -> (Option<HourglassObject>, Result<HourglassObject, ParseError>) {
+        let value: Value = serde_json::from_str(text).unwrap();
+        (
+            HourglassObject::from_json_str_as(ObjectKind::Performer, text),
+            HourglassObject::from_value_as(ObjectKind::Performer, &value),
+        )
+    }
+
+    #[test]
+    fn the_text_is_read_without_a_value_only_when_the_value_way_agrees() {
+        let fine = [
+            json!({}),
+            json!({"scheduling": {"tolerations": [{"key": "a", "operator": "Exists"}]}}),
+            json!({"version": null, "config": {"environment": {"A": "é\"\u{e9}"}}}),
+            json!({"scheduling": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution":
+                {"nodeSelectorTerms": [{"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]}]}}}}),
+        ];
+        for spec in fine {
+            let text = performer(spec).to_string();
+            let (direct, reference) = read_both(&text);
+            assert_eq!(direct, Some(reference.unwrap()), "{text}");
+        }
+        let refused = [
+            json!({"scheduling": []}),
+            json!({"scheduling": {"tolerations": [{"key": "a"}, ["k", "Exists"]]}}),
+            json!({"scheduling": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {}}}}),
+            json!({"scheduling": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution":
+                {"nodeSelectorTerms": null}}}}),
+            json!({"scheduling": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution":
+                {"nodeSelectorTerms": [{"matchExpressions": [{"key": "zone"}]}]}}}}),
+            json!({"image": 7}),
+            json!({"config": {"grpcPort": "9090"}}),
+        ];
+        for spec in refused {
+            let text = performer(spec).to_string();
+            let (direct, reference) = read_both(&text);
+            assert_eq!(direct, None, "{text}");
+            assert!(reference.is_err(), "{text}");
+        }
+        // A key given twice: `Value` keeps the last, so the text is left to it.
+        let base = performer(json!({})).to_string();
+        for (from, to) in [
+            ("\"image\":", "\"image\":\"x:v1\",\"image\":"),
+            ("\"metadata\":{", "\"metadata\":{\"name\":\"q\","),
+        ] {
+            let text = base.replacen(from, to, 1);
+            assert_ne!(text, base);
+            let (direct, reference) = read_both(&text);
+            assert_eq!(direct, None, "{text}");
+            assert!(reference.is_ok(), "{text}");
+        }
+        // Not an object at all.
+        assert_eq!(
+            HourglassObject::from_json_str_as(ObjectKind::Performer, "[]"),
+            None
         );
     }
 

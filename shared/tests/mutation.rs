@@ -325,3 +325,25 @@ fn an_object_needing_nothing_gets_an_empty_patch() {
     let done = object(&value(COMPLEX_PERFORMER)).mutate(None, &context(&profile));
     assert!(patch::diff(&done, &done).0.is_empty());
 }
+
+/// One-call mode trusts the mutating webhook's verdict, taken on the object
+/// before mutation: the mutation must never turn a valid object invalid.
+#[test]
+fn a_valid_object_stays_valid_once_mutated() {
+    let profile = HardwareProfile::default();
+    for yaml in [
+        MINIMAL_EXECUTOR,
+        MAIN_EXECUTOR,
+        MINIMAL_PERFORMER,
+        COMPLEX_PERFORMER,
+    ] {
+        let first = review(&object(&value(yaml)), None, &context(&profile));
+        assert!(first.verdict.is_allowed(), "{yaml}");
+        let again = first.mutated.validate(None);
+        assert!(
+            again.is_allowed(),
+            "the mutated object breaks a rule: {}",
+            again.denial_message()
+        );
+    }
+}

@@ -174,7 +174,24 @@ impl WebhookServer {
     /// the apiserver really calls it (configurations reach the admission
     /// plugin through an informer, a moment after they are stored).
     pub fn register(&self, control_plane: &ControlPlane) -> Result<(), HarnessError> {
-        for file in ["50-validating-webhook.yaml", "60-mutating-webhook.yaml"] {
+        self.register_files(
+            control_plane,
+            &["50-validating-webhook.yaml", "60-mutating-webhook.yaml"],
+        )
+    }
+
+    /// One-call mode (`kubectl hourglass install --one-call`): only the
+    /// mutating configuration, which runs every rule too, is registered.
+    pub fn register_one_call(&self, control_plane: &ControlPlane) -> Result<(), HarnessError> {
+        self.register_files(control_plane, &["60-mutating-webhook.yaml"])
+    }
+
+    fn register_files(
+        &self,
+        control_plane: &ControlPlane,
+        files: &[&str],
+    ) -> Result<(), HarnessError> {
+        for file in files {
             let configuration = self.local_configuration(file)?;
             control_plane.run_kubectl(
                 &["apply", "-f", "-"],

@@ -43,7 +43,7 @@ pub(crate) async fn answer(state: &AppState, request: &ReviewRequest) -> Admissi
                 &request.namespace,
                 &*state.references,
             ));
-            executor_scheduling(state, performer, &request.namespace, &mut cluster_warnings).await
+            executor_scheduling(state, performer, request, &mut cluster_warnings).await
         }
         HourglassObject::Executor(_) => None,
     };
@@ -69,9 +69,10 @@ pub(crate) async fn answer(state: &AppState, request: &ReviewRequest) -> Admissi
 async fn executor_scheduling(
     state: &AppState,
     performer: &Performer,
-    namespace: &str,
+    request: &ReviewRequest,
     warnings: &mut Vec<String>,
 ) -> Option<SchedulingConfig> {
+    let namespace = request.namespace.as_str();
     // The label stands in for executorRef after a writer dropped the field.
     let name = performer.executor_name()?;
     let deadline = Instant::now() + state.limits.executor_sync_wait;
@@ -99,6 +100,8 @@ async fn executor_scheduling(
     };
     if log_it {
         tracing::info!(
+            uid = request.uid,
+            object_name = request.name,
             executor = name,
             namespace,
             warning,

@@ -28,7 +28,7 @@ impl ReviewVersion {
 }
 
 /// One admission request, decoded and typed.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct ReviewRequest {
     pub version: ReviewVersion,
     pub uid: String,

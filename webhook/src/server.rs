@@ -197,6 +197,19 @@ pub async fn start(
     settings: Settings,
     watches: impl Into<ClusterWatches>,
 ) -> Result<RunningWebhook, StartupError> {
+    start_serving(settings, watches, router).await
+}
+
+/// [`start`] with another router on the TLS port, made from the state that
+/// [`router`] would get: the same listeners, TLS, HTTP/1.1 and HTTP/2
+/// settings, admin port and drain. For benchmarks that measure the serving
+/// stack under another handler (bench-webhook's floor server); the binary
+/// always serves [`router`].
+pub async fn start_serving(
+    settings: Settings,
+    watches: impl Into<ClusterWatches>,
+    app: impl FnOnce(AppState) -> axum::Router,
+) -> Result<RunningWebhook, StartupError> {
     let watches = watches.into();
     let metrics = Metrics::new();
     let health = Health::new();
@@ -224,7 +237,7 @@ pub async fn start(
     let tls_task = tokio::spawn(serve_tls(
         tls_listener,
         TlsAcceptor::from(Arc::new(tls_config)),
-        router(state),
+        app(state),
         settings.connections,
         settings.drain_timeout,
         stopped,

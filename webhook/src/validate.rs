@@ -30,6 +30,10 @@ pub(crate) fn old_object_warning(request: &ReviewRequest) -> Vec<String> {
     match &request.old_object_problem {
         Some(problem) => {
             tracing::warn!(
+                uid = request.uid,
+                kind = request.kind.as_str(),
+                object_name = request.name,
+                namespace = request.namespace,
                 problem,
                 "oldObject unreadable; immutable fields not compared"
             );

@@ -278,6 +278,28 @@ async fn raw_http1(
     })
 }
 
+/// The one-pass decoder answers exactly as the reference decoder (the body
+/// through a `Value`) on every row of the table: the same request, or the
+/// same refusal with the same message.
+#[test]
+fn the_direct_decoder_agrees_with_the_reference_on_every_row() {
+    use hourglass_webhook::decode::{decode, decode_via_value};
+    let mut judged = 0;
+    for row in cases() {
+        let Transport::H2 { headers, body, .. } = &row.transport else {
+            continue;
+        };
+        let content_type = headers
+            .iter()
+            .find(|(name, _)| *name == "content-type")
+            .map(|(_, value)| value.as_str());
+        let reference = decode_via_value(content_type, body);
+        judged += usize::from(reference.is_ok());
+        assert_eq!(decode(content_type, body), reference, "{}", row.name);
+    }
+    assert!(judged >= 10, "only {judged} rows decode to a request");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_hostile_request_gets_a_proper_answer_and_the_server_stays_up() {
     let pki = TestPki::new();

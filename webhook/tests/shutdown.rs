@@ -50,6 +50,8 @@ async fn sigterm_drains_in_flight_reviews_then_exits_zero() {
         .args([
             "--no-executor-watch",
             "--log-format=json",
+            // A review logs its line at debug; the default level only counts it.
+            "--log-level=info,hourglass_webhook=debug",
             "--drain-timeout=10s",
         ])
         .stdout(Stdio::null())

@@ -6,8 +6,9 @@
 use std::io::Write;
 use std::time::{Duration, SystemTime};
 
+use k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration;
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::Api;
+use kube::api::{Api, DeleteParams};
 use serde_json::Value;
 
 use crate::cluster::{self, display_name};
@@ -34,8 +35,17 @@ clusterroles, clusterrolebindings, secrets, deployments, services,
 poddisruptionbudgets, validating- and mutatingwebhookconfigurations; get on
 secrets and customresourcedefinitions.
 
+--one-call registers the mutating webhook only (reinvocationPolicy
+IfNeeded): one admission call per create or update instead of two. It
+already runs every rule and denies with every violation; what is given up is
+the re-check of the final object after other mutating webhooks (see
+manifests/webhook/README.md, One-call mode). It deletes an existing
+validating configuration (needs delete on validatingwebhookconfigurations);
+install without it registers both again.
+
 Examples:
   kubectl hourglass install
+  kubectl hourglass install --one-call
   kubectl hourglass install -n hourglass --image registry.example.com/hourglass-webhook:0.1.0
   kubectl hourglass install --dry-run=server
   kubectl hourglass install --rotate-certs
@@ -58,6 +68,9 @@ pub struct Args {
     /// Take over fields another field manager owns (as kubectl apply --server-side --force-conflicts)
     #[arg(long)]
     pub force_conflicts: bool,
+    /// Register only the mutating webhook: one admission call per create (see --help)
+    #[arg(long)]
+    pub one_call: bool,
     /// How long to wait for the CRDs to be Established
     #[arg(long, value_parser = hourglass_shared::formats::duration::parse, default_value = "60s")]
     pub timeout: Duration,
@@ -66,11 +79,14 @@ pub struct Args {
 pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
     let namespace = ctx.install_namespace();
     if args.dry_run == DryRun::Client {
-        let (crds, webhook) = if args.cert_manager {
+        let (crds, mut webhook) = if args.cert_manager {
             cert_manager_objects(&namespace, args.image.as_deref())?
         } else {
             objects(&namespace, args.image.as_deref(), None)?
         };
+        if args.one_call {
+            manifests::keep_one_admission_call(&mut webhook);
+        }
         let mut out = ctx.out();
         for object in crds.iter().chain(&webhook) {
             writeln!(out, "---")?;
@@ -95,7 +111,7 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
     } else {
         Existing::default()
     };
-    let (certs, (crds, webhook)) = if args.cert_manager {
+    let (certs, (crds, mut webhook)) = if args.cert_manager {
         require_cert_manager(&client).await?;
         (
             None,
@@ -106,6 +122,9 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
         let objects = objects(&namespace, args.image.as_deref(), Some(&certs))?;
         (Some(certs), objects)
     };
+    if args.one_call {
+        manifests::keep_one_admission_call(&mut webhook);
+    }
 
     for crd in &crds {
         cluster::apply(&client, crd, args.force_conflicts, dry_run).await?;
@@ -145,6 +164,9 @@ pub async fn run(args: &Args, ctx: &Context) -> Result<()> {
             display_name(object)
         )?;
     }
+    if args.one_call {
+        remove_validating_configuration(&client, dry_run, ctx).await?;
+    }
     match &certs {
         Some(certs) => {
             for note in &certs.notes {
@@ -177,6 +199,31 @@ async fn require_cert_manager(client: &kube::Client) -> Result<()> {
         )),
         Err(error) => Err(CliError::from(error)),
     }
+}
+
+/// One-call mode: a validating configuration left by an earlier install
+/// would still make the second call, so it goes.
+async fn remove_validating_configuration(
+    client: &kube::Client,
+    dry_run: bool,
+    ctx: &Context,
+) -> Result<()> {
+    let api = Api::<ValidatingWebhookConfiguration>::all(client.clone());
+    let name = manifests::VALIDATING_CONFIGURATION;
+    if api.get_opt(name).await.map_err(CliError::from)?.is_none() {
+        return Ok(());
+    }
+    let params = DeleteParams {
+        dry_run,
+        ..DeleteParams::default()
+    };
+    api.delete(name, &params).await.map_err(CliError::from)?;
+    writeln!(
+        ctx.out(),
+        "validatingwebhookconfiguration.admissionregistration.k8s.io/{name} deleted{} (one-call mode)",
+        if dry_run { " (server dry run)" } else { "" }
+    )?;
+    Ok(())
 }
 
 /// A configuration of the same name that calls a URL belongs to someone

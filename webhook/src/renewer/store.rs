@@ -29,7 +29,9 @@ const SERVING_CA: &str = "ca.crt";
 pub struct Stored {
     pub ca_secret: Secret,
     pub tls_secret: Secret,
-    pub validating: ValidatingWebhookConfiguration,
+    /// `None` in one-call mode (`install --one-call`), where only the
+    /// mutating configuration exists.
+    pub validating: Option<ValidatingWebhookConfiguration>,
     pub mutating: MutatingWebhookConfiguration,
 }
 
@@ -94,7 +96,7 @@ impl Store {
                 .map_err(err("Secret", &names.tls_secret))?,
             validating: self
                 .validating
-                .get(&names.validating_webhook)
+                .get_opt(&names.validating_webhook)
                 .await
                 .map_err(err(
                     "ValidatingWebhookConfiguration",
@@ -146,9 +148,16 @@ impl Store {
     /// that differ are written).
     pub async fn write_bundles(&self, stored: &Stored, bundle: &str) -> Result<(), StoreError> {
         let wanted = Some(bytes(bundle));
-        let mut validating = stored.validating.clone();
-        let hooks = validating.webhooks.iter_mut().flatten();
-        if set_bundles(hooks.map(|w| &mut w.client_config.ca_bundle), &wanted) {
+        if let Some(mut validating) = stored.validating.clone()
+            && set_bundles(
+                validating
+                    .webhooks
+                    .iter_mut()
+                    .flatten()
+                    .map(|w| &mut w.client_config.ca_bundle),
+                &wanted,
+            )
+        {
             let name = &self.names.validating_webhook;
             self.validating
                 .replace(name, &PostParams::default(), &validating)
@@ -223,7 +232,10 @@ impl Stored {
 
     /// The caBundle of every webhook of both configurations, as text.
     pub fn bundles(&self) -> Vec<String> {
-        let validating = self.validating.webhooks.iter().flatten();
+        let validating = self
+            .validating
+            .iter()
+            .flat_map(|v| v.webhooks.iter().flatten());
         let mutating = self.mutating.webhooks.iter().flatten();
         validating
             .map(|w| &w.client_config.ca_bundle)
@@ -298,7 +310,7 @@ mod tests {
         let stored = Stored {
             ca_secret: secret,
             tls_secret: Secret::default(),
-            validating: ValidatingWebhookConfiguration::default(),
+            validating: None,
             mutating: MutatingWebhookConfiguration::default(),
         };
         assert_eq!(stored.ca(), ca);

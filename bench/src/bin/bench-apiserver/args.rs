@@ -26,7 +26,7 @@ pub struct Args {
         long,
         value_name = "LIST",
         value_delimiter = ',',
-        default_value = "none,webhook,cel",
+        default_value = "none,webhook,one-call,cel",
         value_parser = AdmissionVariant::parse
     )]
     pub variants: Vec<AdmissionVariant>,

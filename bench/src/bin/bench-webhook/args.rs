@@ -1,5 +1,6 @@
 //! bench-webhook's flags.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
@@ -41,6 +42,25 @@ pub struct Args {
     /// The webhook's --log-level (info, as deployed).
     #[arg(long, value_name = "LEVEL", default_value = "info")]
     pub log_level: String,
+
+    /// Our webhook binary as already built (default: build the release
+    /// binary with cargo, which alone resolves features differently from
+    /// this package and so may rebuild dependencies).
+    #[arg(long, value_name = "PATH")]
+    pub webhook_binary: Option<PathBuf>,
+
+    /// Another hourglass-webhook binary (main's release build, say) measured
+    /// beside ours in the same run; the report gives ours/before.
+    #[arg(long, value_name = "PATH")]
+    pub compare_binary: Option<PathBuf>,
+
+    /// Leave out the floor server and the controller-runtime peer.
+    #[arg(long)]
+    pub no_yardsticks: bool,
+
+    /// Leave out the memory figures (steady RSS, peak under 7 MiB reviews).
+    #[arg(long)]
+    pub no_memory: bool,
 }
 
 /// An admission endpoint of the webhook.
@@ -67,6 +87,12 @@ pub struct Plan {
     pub loads: Vec<Load>,
     pub endpoints: Vec<&'static str>,
     pub log_level: String,
+    pub compare_binary: Option<PathBuf>,
+    pub webhook_binary: Option<PathBuf>,
+    /// The floor server and the peer are measured too.
+    pub yardsticks: bool,
+    /// Memory is measured after the load.
+    pub memory: bool,
 }
 
 impl Args {
@@ -80,6 +106,10 @@ impl Args {
             loads: self.streams,
             endpoints: self.endpoints.into_iter().map(Endpoint::name).collect(),
             log_level: self.log_level,
+            compare_binary: self.compare_binary,
+            webhook_binary: self.webhook_binary,
+            yardsticks: !self.no_yardsticks,
+            memory: !self.no_memory,
         })
     }
 }
@@ -116,6 +146,8 @@ mod tests {
         assert_eq!(streams, [1, 16, 64]);
         assert_eq!(plan.endpoints, ["validate", "mutate"]);
         assert_eq!(plan.log_level, "info");
+        assert!(plan.yardsticks);
+        assert_eq!(plan.compare_binary, None);
 
         let plan = parse(&["--streams=4", "--endpoints", "mutate", "--warm-up", "0"])
             .unwrap()
@@ -124,6 +156,16 @@ mod tests {
         assert_eq!(plan.loads, [Load::for_streams(4).unwrap()]);
         assert_eq!(plan.endpoints, ["mutate"]);
         assert_eq!(plan.warm_up, Duration::ZERO);
+
+        let plan = parse(&["--no-yardsticks", "--compare-binary", "/tmp/main-webhook"])
+            .unwrap()
+            .plan()
+            .unwrap();
+        assert!(!plan.yardsticks);
+        assert_eq!(
+            plan.compare_binary,
+            Some(PathBuf::from("/tmp/main-webhook"))
+        );
     }
 
     #[test]

@@ -7,6 +7,12 @@ pub fn peak_rss_kib(pid: u32) -> Option<u64> {
     status_field_kib(&status, "VmHWM")
 }
 
+/// `VmRSS`, the resident set size now, in KiB.
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status_field_kib(&status, "VmRSS")
+}
+
 /// Sets the peak back to the current resident size (writing 5 to
 /// `clear_refs`, Linux 4.0 and later). `false` if the kernel refused, in
 /// which case the peak stays the peak since start.

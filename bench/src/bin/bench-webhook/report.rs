@@ -1,10 +1,19 @@
-//! The benchmark's table and its verdict on the targets, rendered to a
-//! string so the layout can be tested.
+//! The benchmark's table, the same-run ratios and the verdict on the
+//! targets, rendered to strings so the layout can be tested.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::h2load::Load;
+use crate::webhook_process::Role;
+
+/// Ratio targets at [`TARGET_STREAMS`] on /validate (issue 14): reviews/s at
+/// least this share of the floor's ...
+pub const TARGET_OF_FLOOR: f64 = 0.6;
+/// ... at least this many times the controller-runtime peer's ...
+pub const TARGET_OF_PEER: f64 = 2.0;
+/// ... and CPU per review at most this share of the webhook before.
+pub const TARGET_CPU_OF_BEFORE: f64 = 0.5;
 
 /// Target throughput at [`TARGET_STREAMS`] on the 2-core machine.
 pub const TARGET_REVIEWS_PER_SECOND: f64 = 20_000.0;
@@ -12,9 +21,10 @@ pub const TARGET_REVIEWS_PER_SECOND: f64 = 20_000.0;
 pub const TARGET_P99: Duration = Duration::from_millis(5);
 pub const TARGET_STREAMS: u32 = 64;
 
-/// One endpoint at one load.
+/// One server, one endpoint, one load.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
+    pub server: Role,
     pub endpoint: &'static str,
     pub load: Load,
     /// Successful reviews per second of the measured time.
@@ -63,7 +73,7 @@ impl Row {
 
     /// `None` for a row the targets do not speak about.
     pub fn meets_targets(&self) -> Option<bool> {
-        (self.load.streams() == TARGET_STREAMS).then(|| {
+        (self.server == Role::Ours && self.load.streams() == TARGET_STREAMS).then(|| {
             self.reviews_per_second >= TARGET_REVIEWS_PER_SECOND
                 && self.p99 < TARGET_P99
                 && self.failed == 0
@@ -78,7 +88,8 @@ fn percent_of_a_core(cpu: Duration, wall: Duration) -> f64 {
     cpu.as_secs_f64() * 100.0 / wall.as_secs_f64()
 }
 
-const HEADER: [&str; 10] = [
+const HEADER: [&str; 11] = [
+    "server",
     "endpoint",
     "streams (-c x -m)",
     "reviews/s",
@@ -93,9 +104,10 @@ const HEADER: [&str; 10] = [
 
 /// The table, one line per row, columns aligned.
 pub fn table(rows: &[Row]) -> String {
-    let mut lines: Vec<[String; 10]> = vec![HEADER.map(str::to_string)];
+    let mut lines: Vec<[String; 11]> = vec![HEADER.map(str::to_string)];
     for row in rows {
         lines.push([
+            row.server.name().to_string(),
             format!("/{}", row.endpoint),
             format!(
                 "{} ({} x {})",
@@ -133,7 +145,7 @@ pub fn table(rows: &[Row]) -> String {
             .enumerate()
             .map(|(column, (cell, width))| {
                 // Names left, figures right.
-                if column < 2 {
+                if column < 3 {
                     format!("{cell:<width$}")
                 } else {
                     format!("{cell:>width$}")
@@ -145,8 +157,125 @@ pub fn table(rows: &[Row]) -> String {
     out
 }
 
-/// One line per row at the target load: the figures next to the targets,
-/// and the CPU-bound ceiling on `cores`.
+/// A webhook's memory: idle after the load, and at its peak under reviews
+/// of nearly the body limit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Memory {
+    pub server: Role,
+    pub steady_rss_kib: Option<u64>,
+    pub peak_rss_kib: Option<u64>,
+    /// Near-limit reviews in flight at once.
+    pub streams: u32,
+}
+
+/// One line per webhook measured.
+pub fn memory(figures: &[Memory]) -> String {
+    let mib = |kib: Option<u64>| {
+        kib.map_or_else(
+            || "n/a".to_string(),
+            |kib| format!("{:.1} MiB", kib as f64 / 1024.0),
+        )
+    };
+    let mut out = String::new();
+    for figure in figures {
+        let _ = writeln!(
+            out,
+            "memory, {}: steady RSS {}, peak {} with {} reviews of 7 MiB in flight",
+            figure.server.name(),
+            mib(figure.steady_rss_kib),
+            mib(figure.peak_rss_kib),
+            figure.streams
+        );
+    }
+    out
+}
+
+/// Ours against each yardstick measured at the same endpoint and load:
+/// reviews/s, p99 and CPU per review as ratios (above 1 means ours is more:
+/// better for reviews/s, worse for p99 and CPU).
+pub fn ratios(rows: &[Row]) -> String {
+    let mut out = String::new();
+    for ours in rows.iter().filter(|row| row.server == Role::Ours) {
+        for other in rows.iter().filter(|row| {
+            row.server != Role::Ours && row.endpoint == ours.endpoint && row.load == ours.load
+        }) {
+            let _ = writeln!(
+                out,
+                "/{} at {} streams, ours/{}: reviews/s {}, p99 {}, CPU per review {}",
+                ours.endpoint,
+                ours.load.streams(),
+                other.server.name(),
+                ratio(ours.reviews_per_second, other.reviews_per_second),
+                ratio(ours.p99.as_secs_f64(), other.p99.as_secs_f64()),
+                ratio(
+                    ours.cpu_seconds_per_thousand(),
+                    other.cpu_seconds_per_thousand()
+                ),
+            );
+        }
+    }
+    out
+}
+
+fn ratio(ours: f64, other: f64) -> String {
+    if other > 0.0 {
+        format!("{:.2}x", ours / other)
+    } else {
+        "n/a".to_string()
+    }
+}
+
+/// The ratio targets at [`TARGET_STREAMS`] on /validate, for the
+/// yardsticks that were measured: one line each, "met" or "MISSED".
+pub fn ratio_verdicts(rows: &[Row]) -> String {
+    let mut out = String::new();
+    let find = |server: Role| {
+        rows.iter().find(|row| {
+            row.server == server
+                && row.endpoint == "validate"
+                && row.load.streams() == TARGET_STREAMS
+        })
+    };
+    let Some(ours) = find(Role::Ours) else {
+        return out;
+    };
+    let mut judge = |what: String, value: f64, met: bool| {
+        let _ = writeln!(
+            out,
+            "/validate at {TARGET_STREAMS} streams: {what} {value:.2}x: {}",
+            if met { "target met" } else { "TARGET MISSED" }
+        );
+    };
+    if let Some(floor) = find(Role::Floor) {
+        let value = ours.reviews_per_second / floor.reviews_per_second.max(f64::MIN_POSITIVE);
+        judge(
+            format!("reviews/s ours/floor (target >= {TARGET_OF_FLOOR})"),
+            value,
+            value >= TARGET_OF_FLOOR,
+        );
+    }
+    if let Some(peer) = find(Role::Peer) {
+        let value = ours.reviews_per_second / peer.reviews_per_second.max(f64::MIN_POSITIVE);
+        judge(
+            format!("reviews/s ours/peer (target >= {TARGET_OF_PEER})"),
+            value,
+            value >= TARGET_OF_PEER,
+        );
+    }
+    if let Some(before) = find(Role::Before) {
+        let value = ours.cpu_seconds_per_thousand()
+            / before.cpu_seconds_per_thousand().max(f64::MIN_POSITIVE);
+        judge(
+            format!("CPU per review ours/before (target <= {TARGET_CPU_OF_BEFORE})"),
+            value,
+            value <= TARGET_CPU_OF_BEFORE,
+        );
+    }
+    out
+}
+
+/// One line per row of ours at the target load: the figures next to the
+/// absolute targets, and the CPU-bound ceiling on `cores`.
 pub fn verdicts(rows: &[Row], cores: usize) -> String {
     let mut out = String::new();
     for row in rows {
@@ -185,6 +314,7 @@ mod tests {
 
     fn row(streams: u32, per_second: f64, p99_micros: u64) -> Row {
         Row {
+            server: Role::Ours,
             endpoint: "validate",
             load: Load::for_streams(streams).unwrap(),
             reviews_per_second: per_second,
@@ -225,7 +355,8 @@ mod tests {
         let text = table(&rows);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert!(lines[0].starts_with("endpoint"));
+        assert!(lines[0].starts_with("server"));
+        assert!(lines[1].starts_with("ours"), "{text}");
         assert!(lines[1].contains("1 (1 x 1)"), "{text}");
         assert!(lines[2].contains("64 (4 x 16)"), "{text}");
         assert!(lines[2].contains("6.00 ms"), "{text}");
@@ -237,5 +368,62 @@ mod tests {
         assert!(lines[0].ends_with("TARGET MISSED"), "{verdict}");
         // 17 s of CPU for 200,000 reviews is 85 us each: 2 cores, 23,529/s.
         assert!(lines[1].ends_with("23529 reviews/s"), "{verdict}");
+    }
+
+    #[test]
+    fn ratios_compare_ours_with_each_yardstick_at_the_same_load() {
+        let ours = row(64, 12_000.0, 4_000);
+        let mut floor = row(64, 20_000.0, 2_000);
+        floor.server = Role::Floor;
+        floor.webhook_cpu = Duration::from_secs(6);
+        let mut peer = row(64, 4_000.0, 16_000);
+        peer.server = Role::Peer;
+        let mut before = row(64, 8_000.0, 8_000);
+        before.server = Role::Before;
+        before.webhook_cpu = Duration::from_secs(30);
+        let mut other_load = row(16, 1.0, 1);
+        other_load.server = Role::Floor;
+        let rows = [ours, floor, peer, before, other_load];
+
+        let text = ratios(&rows);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert_eq!(
+            lines[0],
+            "/validate at 64 streams, ours/floor: reviews/s 0.60x, p99 2.00x, CPU per review 2.00x"
+        );
+        assert!(
+            lines[1].contains("ours/peer: reviews/s 3.00x, p99 0.25x"),
+            "{text}"
+        );
+        assert!(lines[2].contains("ours/before: reviews/s 1.50x"), "{text}");
+        assert!(lines[2].ends_with("CPU per review 0.40x"), "{text}");
+
+        let verdict = ratio_verdicts(&rows);
+        let lines: Vec<&str> = verdict.lines().collect();
+        assert_eq!(lines.len(), 3, "{verdict}");
+        assert!(lines[0].ends_with("0.60x: target met"), "{verdict}");
+        assert!(lines[1].ends_with("3.00x: target met"), "{verdict}");
+        assert!(lines[2].ends_with("0.40x: target met"), "{verdict}");
+
+        let mut slow = rows.clone();
+        slow[0].reviews_per_second = 7_000.0;
+        let verdict = ratio_verdicts(&slow);
+        assert!(
+            verdict
+                .lines()
+                .next()
+                .unwrap()
+                .ends_with("0.35x: TARGET MISSED"),
+            "{verdict}"
+        );
+        assert!(
+            verdict
+                .lines()
+                .nth(1)
+                .unwrap()
+                .ends_with("1.75x: TARGET MISSED"),
+            "{verdict}"
+        );
     }
 }
