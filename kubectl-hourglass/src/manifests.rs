@@ -164,7 +164,17 @@ pub const VALIDATING_CONFIGURATION: &str = "hourglass-validating";
 /// every rule too, is the only admission call.
 pub fn keep_one_admission_call(objects: &mut Vec<Value>) {
     objects.retain(|object| kind(object) != "ValidatingWebhookConfiguration");
+    // Marked, so that `doctor` tells one-call mode from a deleted
+    // validating configuration (break glass).
+    for object in objects.iter_mut() {
+        if kind(object) == "MutatingWebhookConfiguration" {
+            object["metadata"]["annotations"][ONE_CALL_ANNOTATION] = json!("true");
+        }
+    }
 }
+
+/// On the mutating configuration of an `install --one-call`.
+pub const ONE_CALL_ANNOTATION: &str = "hourglass.eigenlayer.io/one-call";
 
 /// Moves the webhook objects from hourglass-system to `namespace`: the
 /// Namespace itself, namespaced objects, ServiceAccount subjects, the

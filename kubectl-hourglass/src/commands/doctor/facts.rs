@@ -38,6 +38,8 @@ pub struct Configuration {
     /// Each webhook's objectSelector, as `key op values` terms; objects
     /// outside it skip the webhook (the break-glass exemption label).
     pub exemptions: Vec<String>,
+    /// Marked by `install --one-call`: the only configuration, on purpose.
+    pub one_call: bool,
 }
 
 /// The PEM texts of the serving Secret (empty ones as `None`).

@@ -24,8 +24,8 @@ use crate::cluster::is_established;
 use crate::context::Context;
 use crate::error::{CliError, Result, is_type_missing};
 use crate::manifests::{
-    CERT_MANAGER_INJECT_ANNOTATION, MUTATING_WEBHOOK, RENEWER_DEPLOYMENT_NAME, SERVICE_NAME,
-    TLS_SECRET, VALIDATING_WEBHOOK,
+    CERT_MANAGER_INJECT_ANNOTATION, MUTATING_WEBHOOK, ONE_CALL_ANNOTATION, RENEWER_DEPLOYMENT_NAME,
+    SERVICE_NAME, TLS_SECRET, VALIDATING_WEBHOOK,
 };
 use crate::references::{ALL_KINDS, missing_references};
 
@@ -91,8 +91,14 @@ async fn configurations(client: &kube::Client) -> Vec<Configuration> {
         })
     });
     let mut mutating_exemptions = Vec::new();
+    let mut one_call = false;
     let mutating = mutating.map(|found| {
         found.map(|config| {
+            one_call = config
+                .metadata
+                .annotations
+                .as_ref()
+                .is_some_and(|a| a.get(ONE_CALL_ANNOTATION).is_some_and(|v| v == "true"));
             let hooks = config.webhooks.into_iter().flatten();
             hooks
                 .map(|w| {
@@ -109,6 +115,7 @@ async fn configurations(client: &kube::Client) -> Vec<Configuration> {
             plural: "validatingwebhookconfigurations",
             webhooks: validating,
             exemptions: validating_exemptions,
+            one_call: false,
         },
         Configuration {
             kind: "MutatingWebhookConfiguration",
@@ -116,6 +123,7 @@ async fn configurations(client: &kube::Client) -> Vec<Configuration> {
             plural: "mutatingwebhookconfigurations",
             webhooks: mutating,
             exemptions: mutating_exemptions,
+            one_call,
         },
     ]
 }

@@ -56,7 +56,7 @@ pub fn judge(facts: &Facts, now: SystemTime) -> Vec<Check> {
         facts
             .configurations
             .iter()
-            .map(|c| configuration_check(c, namespace)),
+            .map(|c| configuration_check(c, is_one_call(&facts.configurations), namespace)),
     );
     // Without the CRDs there is nothing to write, so nothing to break glass for.
     if facts
@@ -121,9 +121,11 @@ fn crd_check(name: &str, state: &Read<Option<CrdState>>, namespace: &str) -> Che
 /// deleted, or an exemption label (objectSelector) that lets objects skip them.
 fn break_glass_check(configurations: &[Configuration], namespace: &str) -> Check {
     const NAME: &str = "break glass";
+    let one_call = is_one_call(configurations);
     let deleted: Vec<&str> = configurations
         .iter()
         .filter(|c| matches!(c.webhooks, Ok(None)))
+        .filter(|c| !(one_call && c.kind == "ValidatingWebhookConfiguration"))
         .map(|c| c.name)
         .collect();
     if !deleted.is_empty() {
@@ -159,7 +161,12 @@ fn break_glass_check(configurations: &[Configuration], namespace: &str) -> Check
     }
 }
 
-fn configuration_check(configuration: &Configuration, namespace: &str) -> Check {
+/// `install --one-call`: only the mutating configuration, marked so.
+fn is_one_call(configurations: &[Configuration]) -> bool {
+    configurations.iter().any(|c| c.one_call)
+}
+
+fn configuration_check(configuration: &Configuration, one_call: bool, namespace: &str) -> Check {
     let Configuration {
         kind,
         name,
@@ -176,6 +183,10 @@ fn configuration_check(configuration: &Configuration, namespace: &str) -> Check 
                 Err(why) => Check::fail(title, why, install_fix(namespace)),
             }
         }
+        Ok(None) if one_call && *kind == "ValidatingWebhookConfiguration" => Check::ok(
+            title,
+            "not installed: one-call mode (install --one-call), the mutating webhook alone checks",
+        ),
         Ok(None) => Check::fail(title, "not found", install_fix(namespace)),
         Err(error) => Check::fail(
             title,
@@ -322,6 +333,7 @@ mod tests {
                     config,
                 )])),
                 exemptions: Vec::new(),
+                one_call: false,
             }],
             ready_endpoints: Ok(2),
             tls_secret: Ok(Some(TlsSecret {
@@ -448,6 +460,38 @@ mod tests {
             expiring(Renewal::Nobody),
             "run `kubectl hourglass install --rotate-certs`"
         );
+    }
+
+    #[test]
+    fn one_call_mode_is_not_break_glass() {
+        let mut facts = healthy();
+        facts.configurations[0].webhooks = Ok(None);
+        let mut mutating = facts.configurations[0].clone();
+        mutating.kind = "MutatingWebhookConfiguration";
+        mutating.name = "hourglass-mutating";
+        mutating.webhooks = healthy().configurations[0].webhooks.clone();
+        mutating.one_call = true;
+        facts.configurations.push(mutating);
+        let checks = judge(&facts, SystemTime::now());
+        let validating = checks
+            .iter()
+            .find(|c| c.name == "ValidatingWebhookConfiguration hourglass-validating")
+            .unwrap();
+        assert!(validating.ok, "{validating:?}");
+        assert!(
+            validating.detail.contains("one-call mode"),
+            "{validating:?}"
+        );
+        let glass = checks.iter().find(|c| c.name == "break glass").unwrap();
+        assert!(
+            glass.ok && glass.detail.starts_with("none in force"),
+            "{glass:?}"
+        );
+        // Without the mark, a missing validating configuration is break glass.
+        facts.configurations[1].one_call = false;
+        let checks = judge(&facts, SystemTime::now());
+        let glass = checks.iter().find(|c| c.name == "break glass").unwrap();
+        assert!(!glass.ok, "{glass:?}");
     }
 
     #[test]
