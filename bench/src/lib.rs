@@ -6,6 +6,7 @@
 //! cargo run --release -p hourglass-bench --bin bench-webhook     # the webhook beside its floor and a controller-runtime peer, h2load over HTTP/2 + TLS
 //! cargo run --release -p hourglass-bench --bin bench-apiserver   # performer creates: no webhook, ours, ours in one call, CEL rules in the CRD
 //! cargo run --release -p hourglass-bench --bin bench-plugin      # `kubectl hourglass status -A` vs `kubectl get` at scale
+//! cargo run --release -p hourglass-bench --bin bench-upgrade     # `performer upgrade -l` of 200 performers: wall time against one-at-a-time, API requests per performer
 //! ```
 //!
 //! They run on the control-plane harness of `hourglass-e2e` (etcd and
@@ -24,9 +25,12 @@
 //! - load: `create_load.rs` (a fixed number of requests in flight)
 //! - measurement: `latency.rs`, `process_cpu.rs`, `child_usage.rs`,
 //!   `isolated_measure.rs` (a child's peak memory measured from a small
-//!   process), `webhook_metrics.rs` (the webhook's own review time)
+//!   process), `webhook_metrics.rs` (the webhook's own review time),
+//!   `audit_log.rs` (one client's requests counted from the apiserver's
+//!   audit log), `machine.rs` (the machine line the commands print)
 
 pub mod admission_variant;
+pub mod audit_log;
 pub mod cel_crd;
 pub mod child_usage;
 pub mod crd_install;
@@ -35,6 +39,7 @@ pub mod examples;
 pub mod fleet;
 pub mod isolated_measure;
 pub mod latency;
+pub mod machine;
 pub mod peer;
 pub mod process_cpu;
 pub mod webhook_metrics;

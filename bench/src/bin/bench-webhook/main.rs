@@ -45,6 +45,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser as _;
 use hourglass_bench::latency::percentile;
+use hourglass_bench::machine::{load_average, machine_line};
 use hourglass_bench::process_cpu::cpu_time;
 
 use crate::answer_counts::AnswerCounts;
@@ -102,7 +103,11 @@ fn run(args: Args) -> Result<bool, String> {
         servers.push(BenchServer::peer(&workspace)?);
     }
 
-    println!("{}", machine_line());
+    println!(
+        "{}, load average {} at the start",
+        machine_line(),
+        load_average()
+    );
     println!(
         "{}; one h2load thread; streams = h2load -c (TLS connections, at most 4) x -m (streams per connection)",
         h2load::version_line()
@@ -302,34 +307,4 @@ fn reaped_children_cpu() -> Duration {
             + Duration::from_micros(u64::try_from(value.tv_usec).unwrap_or(0))
     };
     time(usage.ru_utime) + time(usage.ru_stime)
-}
-
-/// "machine: 2 cores, <model>, load average <1 5 15 min> at the start".
-fn machine_line() -> String {
-    let cores = std::thread::available_parallelism().map_or(0, usize::from);
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find_map(|line| line.strip_prefix("model name"))
-                .and_then(|rest| rest.split_once(':'))
-                .map(|(_, model)| model.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_string());
-    format!(
-        "machine: {cores} cores, {model}, load average {} at the start",
-        load_average()
-    )
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_else(|| "unknown".to_string())
 }
