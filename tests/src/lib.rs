@@ -66,6 +66,7 @@ mod debian_package;
 mod error;
 mod etcd;
 mod etcd_build;
+mod go_install;
 mod helm_build;
 mod krew_build;
 mod kubeconfig;
