@@ -17,6 +17,7 @@ pub mod mutate;
 pub mod object;
 pub mod patch;
 pub mod performer;
+mod read_shape;
 pub mod references;
 pub mod review;
 pub mod scheduling;

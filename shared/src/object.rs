@@ -13,6 +13,7 @@ use crate::constants::{
 };
 use crate::executor::HourglassExecutor;
 use crate::performer::Performer;
+use crate::read_shape::{self, Shape, shape_of};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ObjectKind {
@@ -214,7 +215,7 @@ fn parse_typed_text<T: DeserializeOwned + Serialize>(text: &str) -> Option<T> {
         return None;
     }
     let typed: T = serde_json::from_str(text).ok()?;
-    let read = serde_json::to_value(&typed).ok()?;
+    let read = shape_of(&typed)?;
     let mut sent = serde_json::Deserializer::from_str(text);
     let seed = ShapeCheck {
         read: &read,
@@ -230,7 +231,7 @@ fn parse_typed_text<T: DeserializeOwned + Serialize>(text: &str) -> Option<T> {
 /// the last one, and rather than follow that here the caller takes the
 /// `Value` way.
 struct ShapeCheck<'r> {
-    read: &'r Value,
+    read: &'r Shape,
     root: bool,
 }
 
@@ -308,8 +309,8 @@ impl<'de> serde::de::Visitor<'de> for ShapeCheck<'_> {
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Sent, A::Error> {
         match self.read {
-            Value::Object(_) => Err(serde::de::Error::custom("an array where an object is read")),
-            Value::Array(read) => {
+            Shape::Object(_) => Err(serde::de::Error::custom("an array where an object is read")),
+            Shape::Array(read) => {
                 let mut items = read.iter();
                 loop {
                     let more = match items.next() {
@@ -331,7 +332,7 @@ impl<'de> serde::de::Visitor<'de> for ShapeCheck<'_> {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Sent, A::Error> {
-        let Value::Object(read) = self.read else {
+        let Shape::Object(read) = self.read else {
             while map
                 .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
                 .is_some()
@@ -342,7 +343,7 @@ impl<'de> serde::de::Visitor<'de> for ShapeCheck<'_> {
         // was null.
         let mut sent: Vec<(std::borrow::Cow<'de, str>, Sent)> = Vec::new();
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            match read.get(key.as_ref()) {
+            match read_shape::entry(read, key.as_ref()) {
                 Some(read) => {
                     let given = map.next_value_seed(ShapeCheck { read, root: false })?;
                     sent.push((key, given));
@@ -360,7 +361,7 @@ impl<'de> serde::de::Visitor<'de> for ShapeCheck<'_> {
             let missing = read.iter().any(|(key, read)| {
                 !read.is_null()
                     && !matches!(
-                        sent.binary_search_by(|(k, _)| k.as_ref().cmp(key.as_str())),
+                        sent.binary_search_by(|(k, _)| k.as_ref().cmp(key.as_ref())),
                         Ok(at) if sent[at].1 == Sent::Given
                     )
             });
