@@ -135,6 +135,23 @@ fn cert_manager_mode_renders_what_install_cert_manager_applies() {
     );
 }
 
+#[test]
+fn one_call_mode_renders_what_install_one_call_applies() {
+    let home = tempfile::tempdir().unwrap();
+    same_objects(home.path(), &["admission.oneCall=true"], &["--one-call"]);
+    let rendered = template(home.path(), &["admission.oneCall=true"]);
+    let objects = documents(&rendered.stdout);
+    assert!(
+        find(
+            &objects,
+            "ValidatingWebhookConfiguration",
+            "hourglass-validating"
+        )
+        .is_none(),
+        "one-call mode renders no validating configuration"
+    );
+}
+
 /// The chart with `sets` and `install --dry-run=client` with `flags`
 /// render the same objects.
 fn same_objects(home: &Path, sets: &[&str], flags: &[&str]) {

@@ -63,9 +63,20 @@ caBundle: {{ required "certificates.secret.caBundle is required with certificate
 {{- end }}
 {{- end }}
 
+{{/*
+A webhook configuration's annotations. Takes (dict "root" $ "oneCall" bool):
+oneCall marks the mutating configuration of one-call mode, as
+`install --one-call` does, so that `doctor` tells it from break glass.
+*/}}
 {{- define "hourglass.webhookAnnotations" -}}
-{{- if eq .Values.certificates.mode "certManager" }}
+{{- $certManager := eq .root.Values.certificates.mode "certManager" }}
+{{- if or $certManager .oneCall }}
 annotations:
-  cert-manager.io/inject-ca-from: {{ .Release.Namespace }}/hourglass-webhook
+  {{- if $certManager }}
+  cert-manager.io/inject-ca-from: {{ .root.Release.Namespace }}/hourglass-webhook
+  {{- end }}
+  {{- if .oneCall }}
+  hourglass.eigenlayer.io/one-call: "true"
+  {{- end }}
 {{- end }}
 {{- end }}
