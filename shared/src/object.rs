@@ -339,37 +339,78 @@ impl<'de> serde::de::Visitor<'de> for ShapeCheck<'_> {
             {}
             return Ok(Sent::Given);
         };
-        // Every key of the text that `read` has too, and whether its value
-        // was null.
-        let mut sent: Vec<(std::borrow::Cow<'de, str>, Sent)> = Vec::new();
+        // Which of `read`'s entries the text gives, and which of those not
+        // as null; a read key given twice fails (see above).
+        let mut sent = SentEntries::new(read.len());
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            match read_shape::entry(read, key.as_ref()) {
-                Some(read) => {
-                    let given = map.next_value_seed(ShapeCheck { read, root: false })?;
-                    sent.push((key, given));
+            match read_shape::position(read, key.as_ref()) {
+                Some(at) => {
+                    let given = map.next_value_seed(ShapeCheck {
+                        read: &read[at].1,
+                        root: false,
+                    })?;
+                    if !sent.record(at, given) {
+                        return Err(serde::de::Error::custom("a key given twice"));
+                    }
                 }
                 None => {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
             }
         }
-        sent.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        if sent.windows(2).any(|pair| pair[0].0 == pair[1].0) {
-            return Err(serde::de::Error::custom("a key given twice"));
-        }
         if !self.root {
-            let missing = read.iter().any(|(key, read)| {
-                !read.is_null()
-                    && !matches!(
-                        sent.binary_search_by(|(k, _)| k.as_ref().cmp(key.as_ref())),
-                        Ok(at) if sent[at].1 == Sent::Given
-                    )
-            });
+            let missing = read
+                .iter()
+                .enumerate()
+                .any(|(at, (_, read))| !read.is_null() && !sent.given(at));
             if missing {
                 return Err(serde::de::Error::custom("a field the round trip fills in"));
             }
         }
         Ok(Sent::Given)
+    }
+}
+
+/// For each entry of a read object: whether the text had its key, and
+/// whether with a value other than null. Bit masks for the usual object of
+/// at most 128 entries, so that the check allocates nothing for it.
+enum SentEntries {
+    Few { seen: u128, given: u128 },
+    Many(Vec<Option<Sent>>),
+}
+
+impl SentEntries {
+    fn new(entries: usize) -> Self {
+        if entries <= 128 {
+            SentEntries::Few { seen: 0, given: 0 }
+        } else {
+            SentEntries::Many(vec![None; entries])
+        }
+    }
+
+    /// False when entry `at` was already seen.
+    fn record(&mut self, at: usize, sent: Sent) -> bool {
+        match self {
+            SentEntries::Few { seen, given } => {
+                let bit = 1u128 << at;
+                if *seen & bit != 0 {
+                    return false;
+                }
+                *seen |= bit;
+                if sent == Sent::Given {
+                    *given |= bit;
+                }
+                true
+            }
+            SentEntries::Many(entries) => entries[at].replace(sent).is_none(),
+        }
+    }
+
+    fn given(&self, at: usize) -> bool {
+        match self {
+            SentEntries::Few { given, .. } => given & (1u128 << at) != 0,
+            SentEntries::Many(entries) => entries[at] == Some(Sent::Given),
+        }
     }
 }
 
@@ -551,6 +592,21 @@ mod tests {
             assert_eq!(direct, None, "{text}");
             assert!(reference.is_ok(), "{text}");
         }
+        // A map of more than 128 keys (checked without bit masks): read
+        // when every key is given once, left to `Value` with one twice.
+        let mut labelled = performer(json!({}));
+        labelled["metadata"]["labels"] = (0..200)
+            .map(|i| (format!("l{i}"), json!("v")))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+        let text = labelled.to_string();
+        let (direct, reference) = read_both(&text);
+        assert_eq!(direct, Some(reference.unwrap()), "{text}");
+        let twice = text.replacen("\"l0\":", "\"l7\":\"w\",\"l0\":", 1);
+        assert_ne!(twice, text);
+        let (direct, reference) = read_both(&twice);
+        assert_eq!(direct, None);
+        assert!(reference.is_ok());
         // Not an object at all.
         assert_eq!(
             HourglassObject::from_json_str_as(ObjectKind::Performer, "[]"),

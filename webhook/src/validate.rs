@@ -14,9 +14,9 @@ pub(crate) fn answer(request: &ReviewRequest) -> AdmissionResponseOut {
     if request.is_finishing_deletion() {
         return AdmissionResponseOut::allow(&request.uid);
     }
-    let verdict = object.validate(request.old_object.as_ref());
+    let mut verdict = object.validate(request.old_object.as_ref());
     let mut warnings = old_object_warning(request);
-    warnings.extend(verdict.warnings.iter().cloned());
+    warnings.append(&mut verdict.warnings);
     if verdict.is_allowed() {
         AdmissionResponseOut::allow(&request.uid).with_warnings(warnings)
     } else {

@@ -35,6 +35,20 @@ pub struct Args {
     #[arg(long, default_value_t = 8)]
     pub rounds: usize,
 
+    /// Every variant creates the performer as our mutation leaves it, so
+    /// every variant stores the same object and only the admission step
+    /// differs (by default each creates the example as written, and ours
+    /// stores it with defaults and scheduling added).
+    #[arg(
+        long,
+        value_name = "BOOL",
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        default_value_t = false,
+        default_missing_value = "true"
+    )]
+    pub stored_alike: bool,
+
     /// Print the CEL variant of the Performer CRD as JSON and exit.
     #[arg(
         long,

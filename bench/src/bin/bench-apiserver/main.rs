@@ -23,6 +23,9 @@ use clap::Parser as _;
 use hourglass_bench::cel_crd::performer_crd_with_cel;
 use hourglass_bench::crd_install::crd_manifest;
 use hourglass_bench::examples::example;
+use hourglass_shared::mutate::{MutationContext, lent_scheduling};
+use hourglass_shared::{HardwareProfile, HourglassObject};
+use serde_json::Value;
 
 use crate::args::Args;
 use crate::report::print_report;
@@ -55,10 +58,16 @@ fn run(args: Args) -> Result<(), String> {
         concurrency,
         warmup,
         variants,
+        stored_alike,
         ..
     } = args;
-    let template = example("complex-performer.yaml").map_err(|e| e.to_string())?;
+    let written = example("complex-performer.yaml").map_err(|e| e.to_string())?;
     let executor = example("main-executor.yaml").map_err(|e| e.to_string())?;
+    let template = if stored_alike {
+        as_mutated(&written, &executor)?
+    } else {
+        written
+    };
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("tokio runtime: {e}"))?;
 
     let mut benches = Vec::new();
@@ -94,5 +103,30 @@ fn run(args: Args) -> Result<(), String> {
         results.push(bench.finish(count + warmup)?);
     }
     print_report(&results, count, concurrency, warmup, rounds);
+    if stored_alike {
+        println!(
+            "\n--stored-alike: every variant created the Complex Performer as our mutation leaves it (defaults and scheduling added), so all stored the same object; ours answered it without a patch."
+        );
+    }
     Ok(())
+}
+
+/// `performer` as our webhook's mutation leaves it, with `executor`'s
+/// defaultScheduling and the default hardware profile, as the webhook of
+/// the `webhook` and `one-call` variants has them.
+fn as_mutated(performer: &Value, executor: &Value) -> Result<Value, String> {
+    let object = HourglassObject::from_value(performer).map_err(|e| e.to_string())?;
+    let executor = match HourglassObject::from_value(executor).map_err(|e| e.to_string())? {
+        HourglassObject::Executor(executor) => executor,
+        HourglassObject::Performer(_) => return Err("main-executor.yaml is a Performer".into()),
+    };
+    let HourglassObject::Performer(performer) = &object else {
+        return Err("complex-performer.yaml is an executor".into());
+    };
+    let profile = HardwareProfile::default();
+    let context = MutationContext {
+        profile: &profile,
+        executor_scheduling: lent_scheduling(performer, [&executor]),
+    };
+    Ok(object.mutate(None, &context).to_value())
 }
