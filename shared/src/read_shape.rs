@@ -260,49 +260,26 @@ impl ArrayWriter {
     }
 }
 
-impl ser::SerializeSeq for ArrayWriter {
-    type Ok = Shape;
-    type Error = NoShape;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), NoShape> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Shape, NoShape> {
-        Ok(self.finish())
-    }
+/// The four ways serde writes an array, all alike here.
+macro_rules! array_writer {
+    ($trait:ident, $method:ident) => {
+        impl ser::$trait for ArrayWriter {
+            type Ok = Shape;
+            type Error = NoShape;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), NoShape> {
+                self.push(value)
+            }
+            fn end(self) -> Result<Shape, NoShape> {
+                Ok(self.finish())
+            }
+        }
+    };
 }
 
-impl ser::SerializeTuple for ArrayWriter {
-    type Ok = Shape;
-    type Error = NoShape;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), NoShape> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Shape, NoShape> {
-        Ok(self.finish())
-    }
-}
-
-impl ser::SerializeTupleStruct for ArrayWriter {
-    type Ok = Shape;
-    type Error = NoShape;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), NoShape> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Shape, NoShape> {
-        Ok(self.finish())
-    }
-}
-
-impl ser::SerializeTupleVariant for ArrayWriter {
-    type Ok = Shape;
-    type Error = NoShape;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), NoShape> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Shape, NoShape> {
-        Ok(self.finish())
-    }
-}
+array_writer!(SerializeSeq, serialize_element);
+array_writer!(SerializeTuple, serialize_element);
+array_writer!(SerializeTupleStruct, serialize_field);
+array_writer!(SerializeTupleVariant, serialize_field);
 
 impl ser::SerializeMap for ObjectWriter {
     type Ok = Shape;
