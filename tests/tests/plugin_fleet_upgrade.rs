@@ -20,14 +20,14 @@ use std::time::Duration;
 
 use hourglass_e2e::{
     ControlPlane, OperatorContract, Plugin, PodOutcome, PodPolicy, RunningOperator,
-    SimulatedKubelet, TestNamespace,
+    SimulatedKubelet, TestNamespace, interrupt_when_ready,
 };
 use hourglass_shared::Performer;
 use hourglass_shared::status::{PodState, owned_pod, pod_image, pod_name, pod_state};
 use hourglass_shared::upgrade_history::{self, HistoryEntry};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::Api;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::AsyncReadExt;
 use tokio::process::Child;
 use tokio::time::Instant;
 
@@ -476,28 +476,16 @@ async fn ctrl_c_starts_no_new_upgrade_and_rolls_back_those_in_flight() {
         "200ms",
     ]);
     // Ctrl-C once both upgrades in flight say they wait for their new pod.
-    let mut stderr = BufReader::new(upgrade.stderr.take().unwrap()).lines();
-    let mut before_interrupt = String::new();
-    while !["p-00", "p-01"]
-        .iter()
-        .all(|name| before_interrupt.contains(&format!("waiting for performer \"{name}\"")))
-    {
-        let line = tokio::time::timeout(PATIENCE, stderr.next_line())
-            .await
-            .expect("the upgrades never said they wait")
-            .unwrap()
-            .unwrap_or_else(|| panic!("the upgrade ended early:\n{before_interrupt}"));
-        before_interrupt.push_str(&line);
-        before_interrupt.push('\n');
-    }
-    let pid = libc::pid_t::try_from(upgrade.id().unwrap()).unwrap();
-    // SAFETY: kill(2) on our own child, which has not been reaped yet.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-    let mut after_interrupt = String::new();
-    while let Some(line) = stderr.next_line().await.unwrap() {
-        after_interrupt.push_str(&line);
-        after_interrupt.push('\n');
-    }
+    let stderr = interrupt_when_ready(
+        &mut upgrade,
+        |printed| {
+            ["p-00", "p-01"]
+                .iter()
+                .all(|name| printed.contains(&format!("waiting for performer \"{name}\"")))
+        },
+        PATIENCE,
+    )
+    .await;
     let mut stdout = String::new();
     upgrade
         .stdout
@@ -513,7 +501,7 @@ async fn ctrl_c_starts_no_new_upgrade_and_rolls_back_those_in_flight() {
     let ran = Ran {
         code: status.code(),
         stdout,
-        stderr: before_interrupt + &after_interrupt,
+        stderr,
     };
     assert_eq!(ran.code, Some(1), "{ran}");
     assert!(

@@ -15,6 +15,7 @@ use std::time::Duration;
 use hourglass_e2e::{
     ControlPlane, NO_GPU_NODE_MESSAGE, OperatorContract, Plugin, PodOutcome, PodPolicy,
     RunningOperator, SimulatedKubelet, TestNamespace, ensure_runtime_class, example_path,
+    interrupt_when_ready,
 };
 use hourglass_shared::Performer;
 use hourglass_shared::status::{PodState, owned_pod, pod_name, pod_state, reported_ready};
@@ -460,27 +461,14 @@ async fn ctrl_c_with_rollback_restores_the_spec() {
     let mut upgrade =
         fixture.start_upgrade(&["--image", NEW_IMAGE, "--timeout", "60s", "--rollback"]);
     // Ctrl-C once the plugin says it waits: the user saw that line.
-    let mut stderr = BufReader::new(upgrade.stderr.take().unwrap()).lines();
-    let mut before_interrupt = String::new();
-    while !before_interrupt.contains("waiting for performer") {
-        let line = tokio::time::timeout(PATIENCE, stderr.next_line())
-            .await
-            .expect("the upgrade never said it waits")
-            .unwrap()
-            .unwrap_or_else(|| panic!("the upgrade ended early:\n{before_interrupt}"));
-        before_interrupt.push_str(&line);
-        before_interrupt.push('\n');
-    }
-    let pid = libc::pid_t::try_from(upgrade.id().unwrap()).unwrap();
-    // SAFETY: kill(2) on our own child, which has not been reaped yet.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-    let mut after_interrupt = String::new();
-    while let Some(line) = stderr.next_line().await.unwrap() {
-        after_interrupt.push_str(&line);
-        after_interrupt.push('\n');
-    }
+    let stderr = interrupt_when_ready(
+        &mut upgrade,
+        |printed| printed.contains("waiting for performer"),
+        PATIENCE,
+    )
+    .await;
     let mut ran = Ran::finish(upgrade).await;
-    ran.stderr = before_interrupt + &after_interrupt;
+    ran.stderr = stderr;
     assert_eq!(ran.code, Some(1), "{ran}");
     assert!(
         ran.stderr.contains(&format!(
