@@ -47,6 +47,22 @@ pub struct ReviewRequest {
 }
 
 impl ReviewRequest {
+    /// Takes the review's object, and from it the name and namespace when
+    /// the request leaves them out; both decoders fill them in alike.
+    pub(crate) fn set_object(&mut self, object: HourglassObject) {
+        if self.name.is_empty()
+            && let Some(name) = object.name()
+        {
+            self.name = name.to_string();
+        }
+        if self.namespace.is_empty()
+            && let Some(namespace) = object.namespace()
+        {
+            self.namespace = namespace.to_string();
+        }
+        self.object = Some(object);
+    }
+
     /// An UPDATE of an object that is being deleted: the only changes left
     /// are its finalizers going away, and refusing them (say, because the
     /// stored object predates a rule) would leave it stuck in deletion.

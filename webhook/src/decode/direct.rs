@@ -89,17 +89,7 @@ pub(super) fn decode(body: &[u8]) -> Option<ReviewRequest> {
         return Some(decoded);
     }
     let object = HourglassObject::from_json_str_as(kind, request.object?.get())?;
-    if decoded.name.is_empty()
-        && let Some(name) = object.name()
-    {
-        decoded.name = name.to_string();
-    }
-    if decoded.namespace.is_empty()
-        && let Some(namespace) = object.namespace()
-    {
-        decoded.namespace = namespace.to_string();
-    }
-    decoded.object = Some(object);
+    decoded.set_object(object);
     if operation == Operation::Update {
         // A stored object that does not fit is reported by the reference way.
         decoded.old_object = Some(HourglassObject::from_json_str_as(

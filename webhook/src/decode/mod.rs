@@ -237,17 +237,7 @@ pub fn decode_via_value(content_type: Option<&str>, body: &[u8]) -> Result<Revie
     };
     let object = HourglassObject::from_value_as(kind, &object)
         .map_err(|error| refuse(&decoded, Problem::ObjectDoesNotFitType, error.to_string()))?;
-    if decoded.name.is_empty()
-        && let Some(name) = object.name()
-    {
-        decoded.name = name.to_string();
-    }
-    if decoded.namespace.is_empty()
-        && let Some(namespace) = object.namespace()
-    {
-        decoded.namespace = namespace.to_string();
-    }
-    decoded.object = Some(object);
+    decoded.set_object(object);
 
     if operation == Operation::Update {
         match fields.old_object {
