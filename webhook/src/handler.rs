@@ -8,7 +8,7 @@ use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use axum::extract::{Request, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures::FutureExt;
@@ -121,43 +121,9 @@ async fn answer(state: &AppState, endpoint: Endpoint, request: Request) -> Respo
             return error.into_response();
         }
     };
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok());
-
-    let request = match decode(content_type, &body) {
+    let request = match read_review(state, endpoint, &parts.headers, &body) {
         Ok(request) => request,
-        Err(Refusal::NoUid { message }) => {
-            let error = HttpError::no_uid(message);
-            tracing::warn!(
-                endpoint = endpoint.as_str(),
-                error = error.message,
-                "unreadable admission review"
-            );
-            state
-                .metrics
-                .http_error(endpoint.as_str(), error.status.as_u16());
-            return error.into_response();
-        }
-        Err(Refusal::Unjudgeable(review)) => {
-            tracing::warn!(
-                endpoint = endpoint.as_str(),
-                uid = review.uid,
-                kind = review.kind.map(|kind| kind.as_str()),
-                error = review.message,
-                "admission review denied before the rules"
-            );
-            record(
-                state,
-                endpoint,
-                review.kind.map_or("unknown", |kind| kind.as_str()),
-                review.operation.map_or("unknown", operation_name),
-                false,
-                false,
-            );
-            return AdmissionReviewOut::refusal(review).into_response();
-        }
+        Err(refused) => return refused,
     };
 
     // `object_name`, not `name`: the JSON log format writes the span's own
@@ -175,13 +141,66 @@ async fn answer(state: &AppState, endpoint: Endpoint, request: Request) -> Respo
         endpoint = endpoint.as_str(),
         dry_run = request.dry_run,
     );
+    // Boxed, and the mutation's future too: a review's future is moved a
+    // few times on its way through axum and tower, and with the request
+    // (the object and the old object, kilobytes) and the mutation's state
+    // inline it was some 9 KiB, copied at every move.
     decide(state, endpoint, request).instrument(span).await
 }
 
-async fn decide(state: &AppState, endpoint: Endpoint, request: ReviewRequest) -> Response {
+/// The typed review, or the answer refusing it. Not async, and the request
+/// boxed: see `answer`.
+// The refusal is the answer itself, returned once: boxing it would buy an
+// allocation on the refusing path and nothing else.
+#[allow(clippy::result_large_err)]
+fn read_review(
+    state: &AppState,
+    endpoint: Endpoint,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Box<ReviewRequest>, Response> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok());
+    match decode(content_type, body) {
+        Ok(request) => Ok(Box::new(request)),
+        Err(Refusal::NoUid { message }) => {
+            let error = HttpError::no_uid(message);
+            tracing::warn!(
+                endpoint = endpoint.as_str(),
+                error = error.message,
+                "unreadable admission review"
+            );
+            state
+                .metrics
+                .http_error(endpoint.as_str(), error.status.as_u16());
+            Err(error.into_response())
+        }
+        Err(Refusal::Unjudgeable(review)) => {
+            tracing::warn!(
+                endpoint = endpoint.as_str(),
+                uid = review.uid,
+                kind = review.kind.map(|kind| kind.as_str()),
+                error = review.message,
+                "admission review denied before the rules"
+            );
+            record(
+                state,
+                endpoint,
+                review.kind.map_or("unknown", |kind| kind.as_str()),
+                review.operation.map_or("unknown", operation_name),
+                false,
+                false,
+            );
+            Err(AdmissionReviewOut::refusal(review).into_response())
+        }
+    }
+}
+
+async fn decide(state: &AppState, endpoint: Endpoint, request: Box<ReviewRequest>) -> Response {
     let response = match endpoint {
         Endpoint::Validate => validate::answer(&request),
-        Endpoint::Mutate => mutate::answer(state, &request).await,
+        Endpoint::Mutate => Box::pin(mutate::answer(state, &request)).await,
     };
     let mutated = response.is_mutated();
     match &response.status {
