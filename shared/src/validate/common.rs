@@ -66,19 +66,19 @@ fn parse_section<'a>(
     section: Option<&'a BTreeMap<String, Quantity>>,
 ) -> BTreeMap<&'a str, (quantity::Quantity, &'a str)> {
     let mut parsed = BTreeMap::new();
+    // The field's path is built only for a violation: most quantities have none.
     for (name, value) in section.into_iter().flatten() {
-        let field = path.key(name);
         match quantity::parse(&value.0) {
             Ok(q) if q < quantity::Quantity::from_units(0) => {
                 verdict.violation(
-                    field.as_str(),
+                    path.key(name).as_str(),
                     format!("{:?} is negative; expected 0 or more", value.0),
                 );
             }
             Ok(q) => {
                 parsed.insert(name.as_str(), (q, value.0.as_str()));
             }
-            Err(problem) => verdict.violation(field.as_str(), problem),
+            Err(problem) => verdict.violation(path.key(name).as_str(), problem),
         }
     }
     parsed
