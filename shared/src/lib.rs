@@ -21,7 +21,6 @@ mod read_shape;
 pub mod references;
 pub mod review;
 pub mod scheduling;
-mod sent_shape;
 pub mod status;
 pub mod upgrade_history;
 pub mod validate;

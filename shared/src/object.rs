@@ -14,7 +14,6 @@ use crate::constants::{
 use crate::executor::HourglassExecutor;
 use crate::performer::Performer;
 use crate::read_shape::{self, Shape, shape_of};
-use crate::sent_shape::{self, Sent};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ObjectKind {
@@ -139,24 +138,9 @@ impl HourglassObject {
     /// or when a key is given twice; the caller then parses `text` into a
     /// `Value` and calls `from_value_as`, which says exactly what is wrong.
     pub fn from_json_str_as(kind: ObjectKind, text: &str) -> Option<Self> {
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        let object = Self::deserialize_as(kind, &mut deserializer).ok()??;
-        deserializer.end().ok()?;
-        Some(object)
-    }
-
-    /// [`from_json_str_as`](Self::from_json_str_as) on the value
-    /// `deserializer` is at, for a caller reading the text around the object
-    /// too (the review's envelope), so that the text is read once. An error
-    /// where the text does not fit the type, `Ok(None)` where the round trip
-    /// would change its shape or a key is given twice.
-    pub fn deserialize_as<'de, D: serde::Deserializer<'de>>(
-        kind: ObjectKind,
-        deserializer: D,
-    ) -> Result<Option<Self>, D::Error> {
-        Ok(match kind {
-            ObjectKind::Executor => parse_typed_recording(deserializer)?.map(Self::Executor),
-            ObjectKind::Performer => parse_typed_recording(deserializer)?.map(Self::Performer),
+        Some(match kind {
+            ObjectKind::Executor => HourglassObject::Executor(parse_typed_text(text)?),
+            ObjectKind::Performer => HourglassObject::Performer(parse_typed_text(text)?),
         })
     }
 
@@ -222,64 +206,169 @@ fn parse_typed<T: DeserializeOwned + Serialize>(value: &Value) -> Result<T, Pars
     Ok(typed)
 }
 
-/// `parse_typed` on an object's text, when it would succeed. The typed
-/// value is read straight from the text (no path tracking: an error only
-/// sends the caller to `parse_typed`, which names the field) while the
-/// text's shape is recorded; that shape is then checked against the read
-/// object for every [`Mismatch`] `parse_typed` refuses (`Ok(None)`).
-fn parse_typed_recording<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    T: serde::Deserialize<'de> + Serialize,
-    D: serde::Deserializer<'de>,
-{
-    let (typed, sent): (T, Sent) = sent_shape::read_recording(deserializer)?;
-    let fits = shape_of(&typed).is_some_and(|read| fits(&sent, &read, true));
-    Ok(fits.then_some(typed))
+/// `parse_typed` on the text of an object, when it would succeed. The
+/// typed value is read straight from the text (no path tracking: an error
+/// only sends the caller to `parse_typed`, which names the field), then
+/// checked against the text for every [`Mismatch`] `parse_typed` refuses.
+fn parse_typed_text<T: DeserializeOwned + Serialize>(text: &str) -> Option<T> {
+    if !text.trim_start().starts_with('{') {
+        return None;
+    }
+    let typed: T = serde_json::from_str(text).ok()?;
+    let read = shape_of(&typed)?;
+    let mut sent = serde_json::Deserializer::from_str(text);
+    let seed = ShapeCheck {
+        read: &read,
+        root: true,
+    };
+    serde::de::DeserializeSeed::deserialize(seed, &mut sent).ok()?;
+    Some(typed)
 }
 
-/// Whether `sent` (the text's shape) has no place where
-/// `round_trip_mismatch` would find a [`Mismatch`] against `read` (the same
-/// object through our types, serialized). A key the types read given twice
-/// does not fit either: `Value` keeps the last one, and rather than follow
-/// that here the caller takes the `Value` way.
-fn fits(sent: &Sent, read: &Shape, root: bool) -> bool {
-    match (sent, read) {
-        (Sent::Array(_), Shape::Object(_)) => false,
-        // Shape unknown where the read object has structure: give up.
-        (Sent::Unrecorded, Shape::Object(_) | Shape::Array(_)) => false,
-        (Sent::Array(sent), Shape::Array(read)) => sent
-            .iter()
-            .zip(read)
-            .all(|(sent, read)| fits(sent, read, false)),
-        (Sent::Object(sent), Shape::Object(read)) => object_fits(sent, read, root),
-        _ => true,
+/// Walks the text as sent beside `read` (the same object through our types,
+/// serialized) and fails on the first place where `round_trip_mismatch`
+/// would find a [`Mismatch`]. A key given twice also fails: `Value` keeps
+/// the last one, and rather than follow that here the caller takes the
+/// `Value` way.
+struct ShapeCheck<'r> {
+    read: &'r Shape,
+    root: bool,
+}
+
+/// Whether a value of the text was `null`, which counts as left out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sent {
+    Null,
+    Given,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ShapeCheck<'_> {
+    type Value = Sent;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Sent, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-fn object_fits(
-    sent: &[(Option<std::borrow::Cow<'_, str>>, Sent)],
-    read: &[(std::borrow::Cow<'static, str>, Shape)],
-    root: bool,
-) -> bool {
-    // Which of `read`'s entries the text gives, and which of those not as
-    // null.
-    let mut given = SentEntries::new(read.len());
-    for (key, sent) in sent {
-        let Some(key) = key else {
-            return false;
-        };
-        if let Some(at) = read_shape::position(read, key)
-            && (!given.record(at, *sent != Sent::Null) || !fits(sent, &read[at].1, false))
-        {
-            return false;
+/// A key of the text, borrowed when it has no escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(key)))
+            }
+            fn visit_str<E>(self, key: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(key.to_string())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ShapeCheck<'_> {
+    type Value = Sent;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Sent, E> {
+        Ok(Sent::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Sent, E> {
+        Ok(Sent::Null)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Sent, E> {
+        Ok(Sent::Given)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Sent, E> {
+        Ok(Sent::Given)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Sent, E> {
+        Ok(Sent::Given)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Sent, E> {
+        Ok(Sent::Given)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Sent, E> {
+        Ok(Sent::Given)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Sent, A::Error> {
+        match self.read {
+            Shape::Object(_) => Err(serde::de::Error::custom("an array where an object is read")),
+            Shape::Array(read) => {
+                let mut items = read.iter();
+                loop {
+                    let more = match items.next() {
+                        Some(read) => seq
+                            .next_element_seed(ShapeCheck { read, root: false })?
+                            .is_some(),
+                        None => seq.next_element::<serde::de::IgnoredAny>()?.is_some(),
+                    };
+                    if !more {
+                        return Ok(Sent::Given);
+                    }
+                }
+            }
+            _ => {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Sent::Given)
+            }
         }
     }
-    // At the root, fields the types always write may be left out (see
-    // `round_trip_mismatch`).
-    root || read
-        .iter()
-        .enumerate()
-        .all(|(at, (_, read))| read.is_null() || given.given(at))
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Sent, A::Error> {
+        let Shape::Object(read) = self.read else {
+            while map
+                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                .is_some()
+            {}
+            return Ok(Sent::Given);
+        };
+        // Which of `read`'s entries the text gives, and which of those not
+        // as null; a read key given twice fails (see above).
+        let mut sent = SentEntries::new(read.len());
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            match read_shape::position(read, key.as_ref()) {
+                Some(at) => {
+                    let given = map.next_value_seed(ShapeCheck {
+                        read: &read[at].1,
+                        root: false,
+                    })?;
+                    if !sent.record(at, given) {
+                        return Err(serde::de::Error::custom("a key given twice"));
+                    }
+                }
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        if !self.root {
+            let missing = read
+                .iter()
+                .enumerate()
+                .any(|(at, (_, read))| !read.is_null() && !sent.given(at));
+            if missing {
+                return Err(serde::de::Error::custom("a field the round trip fills in"));
+            }
+        }
+        Ok(Sent::Given)
+    }
 }
 
 /// For each entry of a read object: whether the text had its key, and
@@ -287,7 +376,7 @@ fn object_fits(
 /// at most 128 entries, so that the check allocates nothing for it.
 enum SentEntries {
     Few { seen: u128, given: u128 },
-    Many(Vec<Option<bool>>),
+    Many(Vec<Option<Sent>>),
 }
 
 impl SentEntries {
@@ -300,7 +389,7 @@ impl SentEntries {
     }
 
     /// False when entry `at` was already seen.
-    fn record(&mut self, at: usize, not_null: bool) -> bool {
+    fn record(&mut self, at: usize, sent: Sent) -> bool {
         match self {
             SentEntries::Few { seen, given } => {
                 let bit = 1u128 << at;
@@ -308,19 +397,19 @@ impl SentEntries {
                     return false;
                 }
                 *seen |= bit;
-                if not_null {
+                if sent == Sent::Given {
                     *given |= bit;
                 }
                 true
             }
-            SentEntries::Many(entries) => entries[at].replace(not_null).is_none(),
+            SentEntries::Many(entries) => entries[at].replace(sent).is_none(),
         }
     }
 
     fn given(&self, at: usize) -> bool {
         match self {
             SentEntries::Few { given, .. } => given & (1u128 << at) != 0,
-            SentEntries::Many(entries) => entries[at] == Some(true),
+            SentEntries::Many(entries) => entries[at] == Some(Sent::Given),
         }
     }
 }

@@ -2,9 +2,9 @@
 //! (objects with their keys, arrays with their length, nulls, and scalars
 //! without their text), built without a `Value`.
 //!
-//! Why: the one-pass decoding of a review checks the text as sent
-//! (`sent_shape`) against the same object read by our types (`object::fits`),
-//! and needs only this much of the read object. Writing a whole `Value` for it (a `String`
+//! Why: the one-pass decoding of a review checks the text as sent against
+//! the same object read by our types (`object::ShapeCheck`), and needs only
+//! this much of the read object. Writing a whole `Value` for it (a `String`
 //! per key and per scalar, a `BTreeMap` per object, then dropping it all)
 //! was a fifth of the webhook's CPU per review under load. Struct field
 //! names are borrowed (`&'static str`); only map keys are copied.
