@@ -4,6 +4,7 @@
 //!
 //! ```sh
 //! cargo run --release -p hourglass-bench --bin bench-webhook     # the webhook beside its floor and a controller-runtime peer, h2load over HTTP/2 + TLS
+//! cargo run --release -p hourglass-bench --bin bench-decode      # one review decoded in process: the one-pass decoder against the reference decoder and a bare tokenizer
 //! cargo run --release -p hourglass-bench --bin bench-apiserver   # performer creates: no webhook, ours, ours in one call, CEL rules in the CRD
 //! cargo run --release -p hourglass-bench --bin bench-plugin      # `kubectl hourglass status -A` vs `kubectl get` at scale
 //! cargo run --release -p hourglass-bench --bin bench-upgrade     # `performer upgrade -l` of 200 performers: wall time against one-at-a-time, API requests per performer
@@ -22,7 +23,9 @@
 //! - yardsticks: `peer.rs` (the controller-runtime peer of `bench/peer/`,
 //!   built once from the Go module proxy) and the `bench-floor-server`
 //!   binary
-//! - load: `create_load.rs` (a fixed number of requests in flight)
+//! - load: `create_load.rs` (a fixed number of requests in flight),
+//!   `review_body.rs` (the AdmissionReview bench-webhook sends and
+//!   bench-decode reads, and the floor's canned answers)
 //! - measurement: `latency.rs`, `process_cpu.rs`, `child_usage.rs`,
 //!   `isolated_measure.rs` (a child's peak memory measured from a small
 //!   process), `webhook_metrics.rs` (the webhook's own review time),
@@ -42,4 +45,5 @@ pub mod latency;
 pub mod machine;
 pub mod peer;
 pub mod process_cpu;
+pub mod review_body;
 pub mod webhook_metrics;

@@ -331,4 +331,65 @@ mod tests {
         assert!(request.object.is_none());
         assert_eq!(request.namespace, "ns");
     }
+
+    /// An UPDATE review whose request has `kind` before or after the
+    /// objects; the rest as the apiserver writes it.
+    fn update_review(kind_first: bool) -> String {
+        let performer = |image: &str| {
+            serde_json::json!({
+                "apiVersion": "hourglass.eigenlayer.io/v1alpha1",
+                "kind": "Performer",
+                "metadata": {"name": "p", "namespace": "ns"},
+                "spec": {
+                    "avsAddress": "0x1234567890abcdef1234567890abcdef12345678",
+                    "image": image,
+                    "scheduling": {"tolerations": [{"key": "gpu", "operator": "Exists"}]},
+                }
+            })
+        };
+        let kind = format!(
+            r#""kind":{{"group":"{API_GROUP}","version":"{API_VERSION}","kind":"Performer"}}"#
+        );
+        let objects = format!(
+            r#""object":{},"oldObject":{}"#,
+            performer("avs:v2"),
+            performer("avs:v1")
+        );
+        let (first, second) = if kind_first {
+            (&kind, &objects)
+        } else {
+            (&objects, &kind)
+        };
+        format!(
+            r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{{"uid":"u1",{first},"operation":"UPDATE",{second},"dryRun":false}}}}"#
+        )
+    }
+
+    /// The one-pass way answers itself (rather than sending the body the
+    /// reference way, which would make it pointless), in whatever order the
+    /// request's keys come, and answers as the reference way does.
+    #[test]
+    fn the_one_pass_way_answers_a_plain_review_itself() {
+        for kind_first in [true, false] {
+            let body = update_review(kind_first);
+            let direct = direct::decode(body.as_bytes());
+            let reference = decode_via_value(Some("application/json"), body.as_bytes()).unwrap();
+            assert_eq!(direct.as_ref(), Some(&reference), "{body}");
+            let Some(HourglassObject::Performer(performer)) = &reference.object else {
+                panic!("{:?}", reference.object);
+            };
+            assert_eq!(performer.spec.image, "avs:v2");
+            assert!(reference.old_object.is_some());
+        }
+    }
+
+    /// A key of the request given twice goes the reference way, where the
+    /// last one counts.
+    #[test]
+    fn a_request_key_given_twice_goes_the_reference_way() {
+        let body = update_review(true).replacen(r#""uid":"u1","#, r#""uid":"u0","uid":"u1","#, 1);
+        assert_eq!(direct::decode(body.as_bytes()), None);
+        let reference = decode_via_value(Some("application/json"), body.as_bytes()).unwrap();
+        assert_eq!(reference.uid, "u1");
+    }
 }

@@ -27,8 +27,7 @@
 //! Exits 1 if any request failed; a missed target is reported, not an error.
 //!
 //! Beside this file: `args.rs` (the flags), `webhook_process.rs` (the
-//! servers on loopback), `review_body.rs` (what is sent and the canned
-//! answers), `h2load.rs` (the load generator), `answer_counts.rs` and
+//! servers on loopback), `h2load.rs` (the load generator), `answer_counts.rs` and
 //! `process_memory.rs` (what a server did and held), `report.rs` (the
 //! table, the ratios and the verdict on the targets).
 
@@ -37,7 +36,6 @@ mod args;
 mod h2load;
 mod process_memory;
 mod report;
-mod review_body;
 mod webhook_process;
 
 use std::process::ExitCode;
@@ -75,7 +73,7 @@ fn run(args: Args) -> Result<bool, String> {
 
     let workspace = Workspace::new()?;
     let body = workspace.scratch("complex-performer-review.json");
-    let review = review_body::complex_performer_create()?;
+    let review = hourglass_bench::review_body::complex_performer_create()?;
     std::fs::write(&body, review.to_string())
         .map_err(|e| format!("cannot write {}: {e}", body.display()))?;
 
@@ -88,7 +86,7 @@ fn run(args: Args) -> Result<bool, String> {
         servers.push(BenchServer::before(&workspace, binary, &plan.log_level)?);
     }
     if plan.yardsticks {
-        let (validate, mutate) = review_body::canned_answers(&review)?;
+        let (validate, mutate) = hourglass_bench::review_body::canned_answers(&review)?;
         let validate_file = workspace.scratch("validate-answer.json");
         let mutate_file = workspace.scratch("mutate-answer.json");
         for (file, answer) in [(&validate_file, &validate), (&mutate_file, &mutate)] {
@@ -144,7 +142,7 @@ fn run(args: Args) -> Result<bool, String> {
     if plan.memory {
         let padded = workspace.scratch("padded-review.json");
         let size = hourglass_webhook::MAX_BODY_BYTES - 1024;
-        std::fs::write(&padded, review_body::padded_create(size)?)
+        std::fs::write(&padded, hourglass_bench::review_body::padded_create(size)?)
             .map_err(|e| format!("cannot write {}: {e}", padded.display()))?;
         for server in servers.iter().filter(|s| s.role.counts_answers()) {
             eprintln!("bench-webhook: {} memory ...", server.role.name());
