@@ -100,17 +100,11 @@ fn run(args: &Args) -> Result<(), String> {
         rounds.push(round);
     }
 
-    let median = |at: usize| {
-        let mut times: Vec<f64> = rounds.iter().map(|round| round[at]).collect();
-        times.sort_by(f64::total_cmp);
-        times[times.len() / 2]
-    };
+    let median = |at: usize| median_of(rounds.iter().map(|round| round[at]).collect());
     // Ratios per round, then their median: a burst slows a round's three
     // ways alike, so the ratio holds where the absolute figure does not.
     let median_ratio = |of: usize, to: usize| {
-        let mut ratios: Vec<f64> = rounds.iter().map(|round| round[of] / round[to]).collect();
-        ratios.sort_by(f64::total_cmp);
-        ratios[ratios.len() / 2]
+        median_of(rounds.iter().map(|round| round[of] / round[to]).collect())
     };
     for (at, (name, _)) in ways.iter().enumerate() {
         println!("{name:30} {:8.2} us per review (median round)", median(at));
@@ -122,4 +116,10 @@ fn run(args: &Args) -> Result<(), String> {
     );
     println!("(load average now {})", load_average());
     Ok(())
+}
+
+/// The middle value (the upper one of an even count); `values` is not empty.
+fn median_of(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
