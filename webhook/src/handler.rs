@@ -3,19 +3,17 @@
 //! `mutate`), the answer (`response`), with metrics and a log span.
 
 use std::any::Any;
-use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures::FutureExt;
 use tracing::Instrument;
 
 use crate::decode::{Refusal, decode};
-use crate::metrics::{EndpointLabels, InFlight, ReviewLabels};
+use crate::metrics::{InFlight, ReviewLabels};
 use crate::request::{ReviewRequest, operation_name};
 use crate::response::{AdmissionReviewOut, HttpError};
 use crate::{AppState, body, mutate, validate};
@@ -51,34 +49,6 @@ pub(crate) async fn method_not_allowed() -> Response {
     HttpError::method_not_allowed().into_response()
 }
 
-/// Turns a panic anywhere below into a 500 with a JSON error. The task that
-/// panicked is the request's only; the server and other requests go on.
-pub(crate) async fn catch_panic(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    // The two endpoints by name, without allocating; other paths as sent.
-    let endpoint: Cow<'static, str> = match request.uri().path() {
-        "/validate" => Cow::Borrowed("validate"),
-        "/mutate" => Cow::Borrowed("mutate"),
-        path => Cow::Owned(path.trim_start_matches('/').to_string()),
-    };
-    match AssertUnwindSafe(next.run(request)).catch_unwind().await {
-        Ok(response) => response,
-        Err(panic) => {
-            tracing::error!(
-                endpoint = endpoint.as_ref(),
-                panic = panic_message(panic.as_ref()),
-                "a review panicked; answered 500"
-            );
-            let error = HttpError::panicked();
-            state.metrics.http_error(&endpoint, error.status.as_u16());
-            error.into_response()
-        }
-    }
-}
-
 fn panic_message(panic: &(dyn Any + Send)) -> &str {
     if let Some(text) = panic.downcast_ref::<&'static str>() {
         text
@@ -89,17 +59,35 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
     }
 }
 
+/// A panic anywhere below `answer` becomes a 500 with a JSON error. The
+/// task that panicked is the request's only; the server and other requests
+/// go on. Caught here rather than in a router layer: a layer (axum's
+/// `from_fn`) boxes every request's future once more and clones the state.
 async fn handle(state: AppState, endpoint: Endpoint, request: Request) -> Response {
     let started = Instant::now();
-    let _in_flight = InFlight::enter(&state.metrics.in_flight);
-    let response = answer(&state, endpoint, request).await;
+    let in_flight = InFlight::enter(&state.metrics.in_flight);
+    let response = match AssertUnwindSafe(answer(&state, endpoint, request))
+        .catch_unwind()
+        .await
+    {
+        Ok(response) => response,
+        Err(panic) => {
+            tracing::error!(
+                endpoint = endpoint.as_str(),
+                panic = panic_message(panic.as_ref()),
+                "a review panicked; answered 500"
+            );
+            let error = HttpError::panicked();
+            state
+                .metrics
+                .http_error(endpoint.as_str(), error.status.as_u16());
+            return error.into_response();
+        }
+    };
+    drop(in_flight);
     state
         .metrics
-        .review_duration
-        .get_or_create(&EndpointLabels {
-            endpoint: endpoint.as_str(),
-        })
-        .observe(started.elapsed().as_secs_f64());
+        .observe_review_duration(endpoint.as_str(), started.elapsed().as_secs_f64());
     response
 }
 
