@@ -13,7 +13,7 @@ use crate::constants::{
 };
 use crate::executor::HourglassExecutor;
 use crate::performer::Performer;
-use crate::read_shape::{self, Shape, shape_of};
+use crate::read_shape::{Kind, NodeId, Shape, with_shape_of};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ObjectKind {
@@ -215,14 +215,16 @@ fn parse_typed_text<T: DeserializeOwned + Serialize>(text: &str) -> Option<T> {
         return None;
     }
     let typed: T = serde_json::from_str(text).ok()?;
-    let read = shape_of(&typed)?;
-    let mut sent = serde_json::Deserializer::from_str(text);
-    let seed = ShapeCheck {
-        read: &read,
-        root: true,
-    };
-    serde::de::DeserializeSeed::deserialize(seed, &mut sent).ok()?;
-    Some(typed)
+    let fits = with_shape_of(&typed, |read| {
+        let mut sent = serde_json::Deserializer::from_str(text);
+        let seed = ShapeCheck {
+            read,
+            node: read.root(),
+            root: true,
+        };
+        serde::de::DeserializeSeed::deserialize(seed, &mut sent).is_ok()
+    })?;
+    fits.then_some(typed)
 }
 
 /// Walks the text as sent beside `read` (the same object through our types,
@@ -232,6 +234,8 @@ fn parse_typed_text<T: DeserializeOwned + Serialize>(text: &str) -> Option<T> {
 /// `Value` way.
 struct ShapeCheck<'r> {
     read: &'r Shape,
+    /// The node of `read` that the text's value at hand is checked against.
+    node: NodeId,
     root: bool,
 }
 
@@ -308,14 +312,18 @@ impl<'de> serde::de::Visitor<'de> for ShapeCheck<'_> {
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Sent, A::Error> {
-        match self.read {
-            Shape::Object(_) => Err(serde::de::Error::custom("an array where an object is read")),
-            Shape::Array(read) => {
-                let mut items = read.iter();
+        match self.read.kind(self.node) {
+            Kind::Object => Err(serde::de::Error::custom("an array where an object is read")),
+            Kind::Array => {
+                let mut items = self.read.children(self.node);
                 loop {
                     let more = match items.next() {
-                        Some(read) => seq
-                            .next_element_seed(ShapeCheck { read, root: false })?
+                        Some(item) => seq
+                            .next_element_seed(ShapeCheck {
+                                read: self.read,
+                                node: item.value,
+                                root: false,
+                            })?
                             .is_some(),
                         None => seq.next_element::<serde::de::IgnoredAny>()?.is_some(),
                     };
@@ -324,7 +332,7 @@ impl<'de> serde::de::Visitor<'de> for ShapeCheck<'_> {
                     }
                 }
             }
-            _ => {
+            Kind::Null | Kind::Scalar => {
                 while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
                 Ok(Sent::Given)
             }
@@ -332,24 +340,25 @@ impl<'de> serde::de::Visitor<'de> for ShapeCheck<'_> {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Sent, A::Error> {
-        let Shape::Object(read) = self.read else {
+        if self.read.kind(self.node) != Kind::Object {
             while map
                 .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
                 .is_some()
             {}
             return Ok(Sent::Given);
-        };
-        // Which of `read`'s entries the text gives, and which of those not
-        // as null; a read key given twice fails (see above).
-        let mut sent = SentEntries::new(read.len());
+        }
+        // Which of the read object's entries the text gives, and which of
+        // those not as null; a read key given twice fails (see above).
+        let mut sent = SentEntries::new(self.read.places(self.node));
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            match read_shape::position(read, key.as_ref()) {
-                Some(at) => {
+            match self.read.entry(self.node, key.as_ref()) {
+                Some(entry) => {
                     let given = map.next_value_seed(ShapeCheck {
-                        read: &read[at].1,
+                        read: self.read,
+                        node: entry.value,
                         root: false,
                     })?;
-                    if !sent.record(at, given) {
+                    if !sent.record(entry.at, given) {
                         return Err(serde::de::Error::custom("a key given twice"));
                     }
                 }
@@ -359,10 +368,10 @@ impl<'de> serde::de::Visitor<'de> for ShapeCheck<'_> {
             }
         }
         if !self.root {
-            let missing = read
-                .iter()
-                .enumerate()
-                .any(|(at, (_, read))| !read.is_null() && !sent.given(at));
+            let missing = self
+                .read
+                .children(self.node)
+                .any(|entry| !self.read.is_null(entry.value) && !sent.given(entry.at));
             if missing {
                 return Err(serde::de::Error::custom("a field the round trip fills in"));
             }
