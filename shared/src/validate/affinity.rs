@@ -44,10 +44,9 @@ pub(super) fn check_node_affinity(
         .preferred_during_scheduling_ignored_during_execution
         .iter()
         .flatten();
+    let preferred_path = path.child("preferredDuringSchedulingIgnoredDuringExecution");
     for (i, preference) in preferred.enumerate() {
-        let item = path
-            .child("preferredDuringSchedulingIgnoredDuringExecution")
-            .index(i);
+        let item = preferred_path.index(i);
         check_weight(verdict, &item, preference.weight);
         check_term(verdict, &item.child("preference"), &preference.preference);
     }
@@ -57,7 +56,7 @@ fn check_node_selector(verdict: &mut Verdict, path: &FieldPath, selector: &NodeS
     let terms_path = path.child("nodeSelectorTerms");
     if selector.node_selector_terms.is_empty() {
         verdict.violation(
-            terms_path.as_str(),
+            terms_path,
             "must have at least one node selector term (or leave requiredDuringSchedulingIgnoredDuringExecution out)",
         );
     }
@@ -107,7 +106,7 @@ fn check_field_requirement(
 ) {
     if requirement.key != NODE_FIELD {
         verdict.violation(
-            path.child("key").as_str(),
+            path.child("key"),
             format!(
                 "{:?} is not supported; a node field selector can only match {NODE_FIELD}",
                 requirement.key
@@ -117,7 +116,7 @@ fn check_field_requirement(
     let values = requirement.values.as_deref().unwrap_or_default();
     match requirement.operator.as_str() {
         "In" | "NotIn" if values.len() != 1 => verdict.violation(
-            path.child("values").as_str(),
+            path.child("values"),
             format!(
                 "must hold exactly one node name with operator {}",
                 requirement.operator
@@ -125,11 +124,11 @@ fn check_field_requirement(
         ),
         "In" | "NotIn" => {
             if let Some(problem) = names::object_name_problem(&values[0]) {
-                verdict.violation(path.child("values").index(0).as_str(), problem);
+                verdict.violation(path.child("values").index(0), problem);
             }
         }
         other => verdict.violation(
-            path.child("operator").as_str(),
+            path.child("operator"),
             format!("{other:?} is not supported for a node field selector; expected In or NotIn"),
         ),
     }
@@ -167,16 +166,13 @@ fn check_pod_terms(
     required: Option<&[PodAffinityTerm]>,
     preferred: Option<&[WeightedPodAffinityTerm]>,
 ) {
+    let required_path = path.child("requiredDuringSchedulingIgnoredDuringExecution");
     for (i, term) in required.into_iter().flatten().enumerate() {
-        let item = path
-            .child("requiredDuringSchedulingIgnoredDuringExecution")
-            .index(i);
-        check_pod_term(verdict, &item, term);
+        check_pod_term(verdict, &required_path.index(i), term);
     }
+    let preferred_path = path.child("preferredDuringSchedulingIgnoredDuringExecution");
     for (i, weighted) in preferred.into_iter().flatten().enumerate() {
-        let item = path
-            .child("preferredDuringSchedulingIgnoredDuringExecution")
-            .index(i);
+        let item = preferred_path.index(i);
         check_weight(verdict, &item, weighted.weight);
         check_pod_term(
             verdict,
@@ -195,7 +191,7 @@ fn check_pod_term(verdict: &mut Verdict, path: &FieldPath, term: &PodAffinityTer
     }
     for (i, namespace) in term.namespaces.iter().flatten().enumerate() {
         if let Some(problem) = names::namespace_problem(namespace) {
-            verdict.violation(path.child("namespaces").index(i).as_str(), problem);
+            verdict.violation(path.child("namespaces").index(i), problem);
         }
     }
     check_label_key(
@@ -218,13 +214,13 @@ fn check_match_label_keys(verdict: &mut Verdict, path: &FieldPath, term: &PodAff
         let keys = keys.unwrap_or_default();
         if !keys.is_empty() && term.label_selector.is_none() {
             verdict.violation(
-                path.child(field).as_str(),
+                path.child(field),
                 "must be empty when labelSelector is not set",
             );
         }
         for (i, key) in keys.iter().enumerate() {
             if let Some(problem) = label_key_problem(key) {
-                verdict.violation(path.child(field).index(i).as_str(), problem);
+                verdict.violation(path.child(field).index(i), problem);
             }
         }
     }
@@ -232,7 +228,7 @@ fn check_match_label_keys(verdict: &mut Verdict, path: &FieldPath, term: &PodAff
     for (i, key) in term.match_label_keys.iter().flatten().enumerate() {
         if mismatch.contains(key) {
             verdict.violation(
-                path.child("matchLabelKeys").index(i).as_str(),
+                path.child("matchLabelKeys").index(i),
                 format!("{key:?} is also in mismatchLabelKeys; a key can be in only one of them"),
             );
         }
@@ -240,13 +236,14 @@ fn check_match_label_keys(verdict: &mut Verdict, path: &FieldPath, term: &PodAff
 }
 
 fn check_label_selector(verdict: &mut Verdict, path: &FieldPath, selector: &LabelSelector) {
+    let labels_path = path.child("matchLabels");
     for (key, value) in selector.match_labels.iter().flatten() {
-        let item = path.child("matchLabels").key(key);
+        let item = labels_path.key(key);
         if let Some(problem) = label_key_problem(key) {
-            verdict.violation(item.as_str(), problem);
+            verdict.violation(item, problem);
         }
         if let Some(problem) = label_value_problem(value) {
-            verdict.violation(item.as_str(), problem);
+            verdict.violation(item, problem);
         }
     }
     for (i, requirement) in selector.match_expressions.iter().flatten().enumerate() {
@@ -296,7 +293,7 @@ fn check_operator_values(
     if !allowed.contains(&operator) {
         let (last, rest) = allowed.split_last().unwrap_or((&"", &[]));
         verdict.violation(
-            path.child("operator").as_str(),
+            path.child("operator"),
             format!(
                 "{operator:?} is not supported; expected {} or {last}",
                 rest.join(", ")
@@ -306,15 +303,15 @@ fn check_operator_values(
     }
     match operator {
         "In" | "NotIn" if values.is_empty() => verdict.violation(
-            values_path.as_str(),
+            values_path,
             format!("must not be empty with operator {operator}"),
         ),
         "Exists" | "DoesNotExist" if !values.is_empty() => verdict.violation(
-            values_path.as_str(),
+            values_path,
             format!("must be empty with operator {operator}"),
         ),
         "Gt" | "Lt" if values.len() != 1 || values[0].parse::<i64>().is_err() => verdict.violation(
-            values_path.as_str(),
+            values_path,
             format!("must be a single integer with operator {operator}"),
         ),
         _ => check_label_values(verdict, &values_path, values),
@@ -324,7 +321,7 @@ fn check_operator_values(
 fn check_weight(verdict: &mut Verdict, item: &FieldPath, weight: i32) {
     if !(1..=100).contains(&weight) {
         verdict.violation(
-            item.child("weight").as_str(),
+            item.child("weight"),
             format!("{weight} is out of range; expected 1-100"),
         );
     }
@@ -332,16 +329,16 @@ fn check_weight(verdict: &mut Verdict, item: &FieldPath, weight: i32) {
 
 fn check_label_key(verdict: &mut Verdict, path: &FieldPath, key: &str, what: &str) {
     if key.is_empty() {
-        verdict.violation(path.as_str(), format!("is required: {what}"));
+        verdict.violation(path, format!("is required: {what}"));
     } else if let Some(problem) = label_key_problem(key) {
-        verdict.violation(path.as_str(), problem);
+        verdict.violation(path, problem);
     }
 }
 
 fn check_label_values(verdict: &mut Verdict, path: &FieldPath, values: &[String]) {
     for (i, value) in values.iter().enumerate() {
         if let Some(problem) = label_value_problem(value) {
-            verdict.violation(path.index(i).as_str(), problem);
+            verdict.violation(path.index(i), problem);
         }
     }
 }

@@ -16,11 +16,11 @@ pub(super) fn check_image(verdict: &mut Verdict, path: &FieldPath, image: &str) 
             let shown = abbreviate(image, 40);
             match (reference.tag.as_deref(), reference.digest.as_deref()) {
                 (None, None) => verdict.warning(
-                    path.as_str(),
+                    path,
                     &format!("{shown:?} has no tag, so it means :latest; pin a version tag or digest"),
                 ),
                 (Some("latest"), None) => verdict.warning(
-                    path.as_str(),
+                    path,
                     &format!("{shown:?} uses :latest; pin a version tag or digest so upgrades are deliberate"),
                 ),
                 _ => {}
@@ -28,7 +28,7 @@ pub(super) fn check_image(verdict: &mut Verdict, path: &FieldPath, image: &str) 
             reference.tag
         }
         Err(problem) => {
-            verdict.violation(path.as_str(), problem);
+            verdict.violation(path, problem);
             None
         }
     }
@@ -51,7 +51,7 @@ pub(super) fn check_resources(
             && request > limit
         {
             verdict.violation(
-                    path.child("requests").key(name).as_str(),
+                    path.child("requests").key(name),
                     format!("request {request_text} is above the limit {limit_text}; a request must not exceed its limit"),
                 );
         }
@@ -71,14 +71,14 @@ fn parse_section<'a>(
         match quantity::parse(&value.0) {
             Ok(q) if q < quantity::Quantity::from_units(0) => {
                 verdict.violation(
-                    path.key(name).as_str(),
+                    path.key(name),
                     format!("{:?} is negative; expected 0 or more", value.0),
                 );
             }
             Ok(q) => {
                 parsed.insert(name.as_str(), (q, value.0.as_str()));
             }
-            Err(problem) => verdict.violation(path.key(name).as_str(), problem),
+            Err(problem) => verdict.violation(path.key(name), problem),
         }
     }
     parsed
@@ -91,7 +91,7 @@ pub(super) fn check_pull_secrets(
 ) {
     for (i, secret) in secrets.iter().enumerate() {
         if let Some(problem) = names::object_name_problem(&secret.name) {
-            verdict.violation(path.index(i).child("name").as_str(), problem);
+            verdict.violation(path.index(i).child("name"), problem);
         }
     }
 }
@@ -103,7 +103,7 @@ pub(super) fn require_non_empty(
     what: &str,
 ) -> bool {
     if value.trim().is_empty() {
-        verdict.violation(path.as_str(), format!("is required: {what}"));
+        verdict.violation(path, format!("is required: {what}"));
         return false;
     }
     true

@@ -29,7 +29,7 @@ pub fn validate_executor(new: &HourglassExecutor, _old: Option<&HourglassExecuto
         && replicas < 1
     {
         verdict.violation(
-            path.child("replicas").as_str(),
+            path.child("replicas"),
             format!("{replicas} is too small; expected 1 or more"),
         );
     }
@@ -58,18 +58,18 @@ fn check_config(verdict: &mut Verdict, path: &FieldPath, config: &HourglassExecu
         "the aggregator's host:port",
     ) && let Err(problem) = endpoint::check_host_port(&config.aggregator_endpoint)
     {
-        verdict.violation(aggregator.as_str(), problem);
+        verdict.violation(aggregator, problem);
     }
 
     let keys = path.child("operatorKeys");
     if config.operator_keys.is_empty() {
         verdict.violation(
-            keys.as_str(),
+            keys,
             "is required: the operator's ecdsa and/or bls private keys",
         );
     } else if config.operator_keys.values().any(|key| !key.is_empty()) {
         verdict.warning(
-            keys.as_str(),
+            keys,
             "private keys in plain text are readable by anyone who can get this resource",
         );
     }
@@ -80,7 +80,7 @@ fn check_config(verdict: &mut Verdict, path: &FieldPath, config: &HourglassExecu
         && !PERFORMER_MODES.contains(&mode)
     {
         verdict.violation(
-            path.child("performerMode").as_str(),
+            path.child("performerMode"),
             format!(
                 "{:?} is not supported; expected docker or kubernetes",
                 abbreviate(mode, 30)
@@ -91,7 +91,7 @@ fn check_config(verdict: &mut Verdict, path: &FieldPath, config: &HourglassExecu
         && !LOG_LEVELS.contains(&level)
     {
         verdict.violation(
-            path.child("logLevel").as_str(),
+            path.child("logLevel"),
             format!(
                 "{:?} is not supported; expected debug, info, warn or error",
                 abbreviate(level, 30)
@@ -103,7 +103,7 @@ fn check_config(verdict: &mut Verdict, path: &FieldPath, config: &HourglassExecu
         if let Some(namespace) = kubernetes.namespace.as_deref()
             && let Some(problem) = names::namespace_problem(namespace)
         {
-            verdict.violation(kubernetes_path.child("namespace").as_str(), problem);
+            verdict.violation(kubernetes_path.child("namespace"), problem);
         }
         if let Some(scheduling) = &kubernetes.default_scheduling {
             check_scheduling(
@@ -117,7 +117,7 @@ fn check_config(verdict: &mut Verdict, path: &FieldPath, config: &HourglassExecu
 
 fn check_chains(verdict: &mut Verdict, path: &FieldPath, chains: &[ChainConfig]) {
     if chains.is_empty() {
-        verdict.violation(path.as_str(), "must contain at least one chain");
+        verdict.violation(path, "must contain at least one chain");
     }
     let mut first_index_of_name: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, chain) in chains.iter().enumerate() {
@@ -132,7 +132,7 @@ fn check_chains(verdict: &mut Verdict, path: &FieldPath, chains: &[ChainConfig])
         {
             first_index_of_name.insert(&chain.name, first);
             verdict.violation(
-                name_path.as_str(),
+                name_path,
                 format!(
                     "{:?} is already used by chains[{first}]; chain names must be unique",
                     abbreviate(&chain.name, 40)
@@ -143,11 +143,11 @@ fn check_chains(verdict: &mut Verdict, path: &FieldPath, chains: &[ChainConfig])
         if require_non_empty(verdict, &rpc, &chain.rpc, "the chain's RPC URL")
             && let Err(problem) = endpoint::check_rpc_url(&chain.rpc)
         {
-            verdict.violation(rpc.as_str(), problem);
+            verdict.violation(rpc, problem);
         }
         if chain.chain_id <= 0 {
             verdict.violation(
-                item.child("chainId").as_str(),
+                item.child("chainId"),
                 format!(
                     "{} is not a chain ID; expected a positive number (1 for Ethereum mainnet)",
                     chain.chain_id
@@ -162,7 +162,7 @@ fn check_chains(verdict: &mut Verdict, path: &FieldPath, chains: &[ChainConfig])
             "the TaskMailbox contract's address",
         ) && let Err(problem) = ethereum::check_address(&chain.task_mailbox_address)
         {
-            verdict.violation(mailbox.as_str(), problem);
+            verdict.violation(mailbox, problem);
         }
     }
 }

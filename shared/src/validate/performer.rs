@@ -28,14 +28,14 @@ pub fn validate_performer(new: &Performer, old: Option<&Performer>) -> Verdict {
         "the AVS's Ethereum address, 0x + 40 hex characters",
     ) && let Err(problem) = ethereum::check_address(&spec.avs_address)
     {
-        verdict.violation(avs_path.as_str(), problem);
+        verdict.violation(avs_path, problem);
     }
     if let Some(old) = old {
         // The address identifies the AVS the performer serves; a case-only
         // change (adding or dropping the checksum) names the same address.
         if !old.spec.avs_address.eq_ignore_ascii_case(&spec.avs_address) {
             verdict.violation(
-                avs_path.as_str(),
+                avs_path,
                 format!(
                     "cannot change from {} to {}; create a new performer for another AVS instead",
                     old.spec.avs_address,
@@ -73,10 +73,10 @@ pub fn validate_performer(new: &Performer, old: Option<&Performer>) -> Verdict {
     if let Some(executor) = spec.executor_ref.as_deref() {
         let executor_path = path.child("executorRef");
         if let Some(problem) = names::object_name_problem(executor) {
-            verdict.violation(executor_path.as_str(), problem);
+            verdict.violation(executor_path, problem);
         } else if executor.len() > MAX_EXECUTOR_REF_LEN {
             verdict.violation(
-                executor_path.as_str(),
+                executor_path,
                 format!(
                     "is {} characters long; expected at most {MAX_EXECUTOR_REF_LEN}, as it is mirrored into the label {EXECUTOR_LABEL}",
                     executor.len()
@@ -88,7 +88,7 @@ pub fn validate_performer(new: &Performer, old: Option<&Performer>) -> Verdict {
         && !IMAGE_PULL_POLICIES.contains(&policy)
     {
         verdict.violation(
-            path.child("imagePullPolicy").as_str(),
+            path.child("imagePullPolicy"),
             format!("{policy:?} is not supported; expected Always, Never or IfNotPresent"),
         );
     }
@@ -170,24 +170,25 @@ fn check_config(verdict: &mut Verdict, path: &FieldPath, config: &PerformerConfi
         && !(1..=65535).contains(&port)
     {
         verdict.violation(
-            path.child("grpcPort").as_str(),
+            path.child("grpcPort"),
             format!("{port} is out of range; expected 1-65535"),
         );
     }
     for name in config.environment.iter().flat_map(|env| env.keys()) {
         if let Some(problem) = names::env_var_problem(name) {
-            verdict.violation(path.child("environment").key(name).as_str(), problem);
+            verdict.violation(path.child("environment").key(name), problem);
         }
     }
+    let from_path = path.child("environmentFrom");
     for (i, from) in config.environment_from.iter().flatten().enumerate() {
-        let item = path.child("environmentFrom").index(i);
+        let item = from_path.index(i);
         if let Some(problem) = names::env_var_problem(&from.name) {
-            verdict.violation(item.child("name").as_str(), problem);
+            verdict.violation(item.child("name"), problem);
         }
         let source = &from.value_from;
         if source.secret_key_ref.is_some() == source.config_map_key_ref.is_some() {
             verdict.violation(
-                item.child("valueFrom").as_str(),
+                item.child("valueFrom"),
                 "must set exactly one of secretKeyRef or configMapKeyRef",
             );
         }
@@ -195,7 +196,7 @@ fn check_config(verdict: &mut Verdict, path: &FieldPath, config: &PerformerConfi
     if let Some(account) = config.service_account_name.as_deref()
         && let Some(problem) = names::object_name_problem(account)
     {
-        verdict.violation(path.child("serviceAccountName").as_str(), problem);
+        verdict.violation(path.child("serviceAccountName"), problem);
     }
 }
 
@@ -203,19 +204,19 @@ fn check_hardware(verdict: &mut Verdict, path: &FieldPath, hardware: &HardwareRe
     let gpu_count = hardware.gpu_count.unwrap_or(0);
     if gpu_count < 0 {
         verdict.violation(
-            path.child("gpuCount").as_str(),
+            path.child("gpuCount"),
             format!("{gpu_count} is negative; expected 0 or more"),
         );
     }
     if let Some(problem) = hardware.gpu_type.as_deref().and_then(label_value_problem) {
         verdict.violation(
-            path.child("gpuType").as_str(),
+            path.child("gpuType"),
             format!("{problem}; it is a node label value and part of the resource name nvidia.com/<gpuType>"),
         );
     }
     if gpu_count > 0 && hardware.gpu_type.as_deref().is_none_or(str::is_empty) {
         verdict.warning(
-            path.child("gpuType").as_str(),
+            path.child("gpuType"),
             "not set, so the GPU may be of any model; set it to pin one",
         );
     }
@@ -228,7 +229,7 @@ fn check_hardware(verdict: &mut Verdict, path: &FieldPath, hardware: &HardwareRe
     {
         if key.is_empty() {
             verdict.violation(
-                path.child("customLabels").key(key).as_str(),
+                path.child("customLabels").key(key),
                 "is required: a node label key such as example.com/sgx-version, which every node running the performer must carry",
             );
         }
@@ -237,18 +238,18 @@ fn check_hardware(verdict: &mut Verdict, path: &FieldPath, hardware: &HardwareRe
     let tee_path = path.child("teeType");
     match hardware.tee_type.as_deref() {
         Some(tee) if !TEE_TYPES.contains(&tee) => verdict.violation(
-            tee_path.as_str(),
+            tee_path,
             format!(
                 "{:?} is not supported; expected sgx, sev or tdx",
                 abbreviate(tee, 30)
             ),
         ),
         None | Some("") if tee_required => verdict.violation(
-            tee_path.as_str(),
+            tee_path,
             "is required when teeRequired is true: expected sgx, sev or tdx",
         ),
         Some(_) if !tee_required => verdict.warning(
-            tee_path.as_str(),
+            tee_path,
             "is set but teeRequired is not true, so no TEE node is required",
         ),
         _ => {}

@@ -34,15 +34,15 @@ pub(super) fn check_scheduling(
     if let Some(class) = &scheduling.runtime_class
         && let Some(problem) = names::object_name_problem(class)
     {
-        verdict.violation(path.child("runtimeClass").as_str(), problem);
+        verdict.violation(path.child("runtimeClass"), problem);
     }
     if let Some(class) = &scheduling.priority_class_name {
         let class_path = path.child("priorityClassName");
         match names::object_name_problem(class) {
-            Some(problem) => verdict.violation(class_path.as_str(), problem),
+            Some(problem) => verdict.violation(class_path, problem),
             // Upstream's type has the field, its pod builder never reads it.
             None => verdict.warning(
-                class_path.as_str(),
+                class_path,
                 "the Hourglass operator does not copy it to the pod, so it has no effect",
             ),
         }
@@ -58,10 +58,10 @@ pub(super) fn check_node_selector(
     for (key, value) in selector {
         let item = path.key(key);
         if let Some(problem) = label_key_problem(key) {
-            verdict.violation(item.as_str(), problem);
+            verdict.violation(item, problem);
         }
         if let Some(problem) = label_value_problem(value) {
-            verdict.violation(item.as_str(), problem);
+            verdict.violation(item, problem);
         }
     }
 }
@@ -79,45 +79,42 @@ pub(super) fn check_tolerations(
 fn check_toleration(verdict: &mut Verdict, path: &FieldPath, toleration: &Toleration) {
     let key = toleration.key.as_deref().unwrap_or_default();
     if let Some(problem) = (!key.is_empty()).then(|| label_key_problem(key)).flatten() {
-        verdict.violation(path.child("key").as_str(), problem);
+        verdict.violation(path.child("key"), problem);
     }
     let operator = toleration.operator.as_deref().unwrap_or("Equal");
     let value = toleration.value.as_deref().unwrap_or_default();
     match operator {
         "Exists" if !value.is_empty() => {
-            verdict.violation(
-                path.child("value").as_str(),
-                "must be empty with operator Exists",
-            );
+            verdict.violation(path.child("value"), "must be empty with operator Exists");
         }
         "Equal" | "" if key.is_empty() => {
             verdict.violation(
-                path.child("key").as_str(),
+                path.child("key"),
                 "is required with operator Equal (use Exists to tolerate every taint)",
             );
         }
         "Equal" | "" => {
             if let Some(problem) = label_value_problem(value) {
-                verdict.violation(path.child("value").as_str(), problem);
+                verdict.violation(path.child("value"), problem);
             }
         }
         "Exists" => {}
         other => verdict.violation(
-            path.child("operator").as_str(),
+            path.child("operator"),
             format!("{other:?} is not supported; expected Exists or Equal"),
         ),
     }
     let effect = toleration.effect.as_deref().unwrap_or_default();
     if !matches!(effect, "" | "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
         verdict.violation(
-            path.child("effect").as_str(),
+            path.child("effect"),
             format!(
                 "{effect:?} is not supported; expected NoSchedule, PreferNoSchedule or NoExecute"
             ),
         );
     } else if toleration.toleration_seconds.is_some() && effect != "NoExecute" {
         verdict.violation(
-            path.child("tolerationSeconds").as_str(),
+            path.child("tolerationSeconds"),
             "only applies to effect NoExecute; set effect: NoExecute or remove tolerationSeconds",
         );
     }
