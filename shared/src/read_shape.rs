@@ -126,8 +126,16 @@ impl Shape {
     fn key(&self, node: NodeId) -> Option<&str> {
         match self.nodes[node.0 as usize].key {
             Key::None => None,
-            Key::Field(name) => Some(name),
-            Key::Written { start, end } => Some(&self.keys[start as usize..end as usize]),
+            key => Some(self.key_text(key)),
+        }
+    }
+
+    /// A key's text; empty for none.
+    fn key_text(&self, key: Key) -> &str {
+        match key {
+            Key::None => "",
+            Key::Field(name) => name,
+            Key::Written { start, end } => &self.keys[start as usize..end as usize],
         }
     }
 
@@ -266,21 +274,13 @@ impl Compound<'_> {
         Ok(())
     }
 
-    fn text(&self, key: Key) -> &str {
-        match key {
-            Key::None => "",
-            Key::Field(name) => name,
-            Key::Written { start, end } => &self.shape.keys[start as usize..end as usize],
-        }
-    }
-
     /// A map entry's key: when it was written before in this map, that
     /// entry is marked replaced (see [`Node::replaced`]).
     fn map_key(&mut self, key: Key) {
         if !self.unsorted {
             let increasing = self
                 .last_key
-                .is_none_or(|last| self.text(last) < self.text(key));
+                .is_none_or(|last| self.shape.key_text(last) < self.shape.key_text(key));
             if increasing {
                 self.last_key = Some(key);
                 return;
@@ -291,7 +291,7 @@ impl Compound<'_> {
         let end = self.shape.nodes.len() as u32;
         while next < end {
             let entry = self.shape.nodes[next as usize];
-            if !entry.replaced && self.text(entry.key) == self.text(key) {
+            if !entry.replaced && self.shape.key_text(entry.key) == self.shape.key_text(key) {
                 self.shape.nodes[next as usize].replaced = true;
             }
             next = entry.end;
