@@ -13,7 +13,7 @@ use crate::constants::{
 };
 use crate::executor::HourglassExecutor;
 use crate::performer::Performer;
-use crate::read_shape::{Kind, NodeId, Shape, with_shape_of};
+use crate::strict_read;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ObjectKind {
@@ -135,8 +135,9 @@ impl HourglassObject {
     /// object's JSON), without building a `Value` of what was sent: `Some`
     /// only when that is certain. `None` when the text does not fit the type,
     /// when the round trip would change its shape (see `round_trip_mismatch`)
-    /// or when a key is given twice; the caller then parses `text` into a
-    /// `Value` and calls `from_value_as`, which says exactly what is wrong.
+    /// or when a key is given twice where that could matter; the caller then
+    /// parses `text` into a `Value` and calls `from_value_as`, which says
+    /// exactly what is wrong.
     pub fn from_json_str_as(kind: ObjectKind, text: &str) -> Option<Self> {
         Some(match kind {
             ObjectKind::Executor => HourglassObject::Executor(parse_typed_text(text)?),
@@ -206,221 +207,12 @@ fn parse_typed<T: DeserializeOwned + Serialize>(value: &Value) -> Result<T, Pars
     Ok(typed)
 }
 
-/// `parse_typed` on the text of an object, when it would succeed. The
-/// typed value is read straight from the text (no path tracking: an error
-/// only sends the caller to `parse_typed`, which names the field), then
-/// checked against the text for every [`Mismatch`] `parse_typed` refuses.
-fn parse_typed_text<T: DeserializeOwned + Serialize>(text: &str) -> Option<T> {
-    if !text.trim_start().starts_with('{') {
-        return None;
-    }
-    let typed: T = serde_json::from_str(text).ok()?;
-    let fits = with_shape_of(&typed, |read| {
-        let mut sent = serde_json::Deserializer::from_str(text);
-        let seed = ShapeCheck {
-            read,
-            node: read.root(),
-            root: true,
-        };
-        serde::de::DeserializeSeed::deserialize(seed, &mut sent).is_ok()
-    })?;
-    fits.then_some(typed)
-}
-
-/// Walks the text as sent beside `read` (the same object through our types,
-/// serialized) and fails on the first place where `round_trip_mismatch`
-/// would find a [`Mismatch`]. A key given twice also fails: `Value` keeps
-/// the last one, and rather than follow that here the caller takes the
-/// `Value` way.
-struct ShapeCheck<'r> {
-    read: &'r Shape,
-    /// The node of `read` that the text's value at hand is checked against.
-    node: NodeId,
-    root: bool,
-}
-
-/// Whether a value of the text was `null`, which counts as left out.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Sent {
-    Null,
-    Given,
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for ShapeCheck<'_> {
-    type Value = Sent;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Sent, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-/// A key of the text, borrowed when it has no escapes.
-struct Key<'de>(std::borrow::Cow<'de, str>);
-
-impl<'de> serde::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(std::borrow::Cow::Borrowed(key)))
-            }
-            fn visit_str<E>(self, key: &str) -> Result<Key<'de>, E> {
-                Ok(Key(std::borrow::Cow::Owned(key.to_string())))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for ShapeCheck<'_> {
-    type Value = Sent;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_unit<E>(self) -> Result<Sent, E> {
-        Ok(Sent::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<Sent, E> {
-        Ok(Sent::Null)
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Sent, E> {
-        Ok(Sent::Given)
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<Sent, E> {
-        Ok(Sent::Given)
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<Sent, E> {
-        Ok(Sent::Given)
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<Sent, E> {
-        Ok(Sent::Given)
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<Sent, E> {
-        Ok(Sent::Given)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Sent, A::Error> {
-        match self.read.kind(self.node) {
-            Kind::Object => Err(serde::de::Error::custom("an array where an object is read")),
-            Kind::Array => {
-                let mut items = self.read.children(self.node);
-                loop {
-                    let more = match items.next() {
-                        Some(item) => seq
-                            .next_element_seed(ShapeCheck {
-                                read: self.read,
-                                node: item.value,
-                                root: false,
-                            })?
-                            .is_some(),
-                        None => seq.next_element::<serde::de::IgnoredAny>()?.is_some(),
-                    };
-                    if !more {
-                        return Ok(Sent::Given);
-                    }
-                }
-            }
-            Kind::Null | Kind::Scalar => {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(Sent::Given)
-            }
-        }
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Sent, A::Error> {
-        if self.read.kind(self.node) != Kind::Object {
-            while map
-                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                .is_some()
-            {}
-            return Ok(Sent::Given);
-        }
-        // Which of the read object's entries the text gives, and which of
-        // those not as null; a read key given twice fails (see above).
-        let mut sent = SentEntries::new(self.read.places(self.node));
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            match self.read.entry(self.node, key.as_ref()) {
-                Some(entry) => {
-                    let given = map.next_value_seed(ShapeCheck {
-                        read: self.read,
-                        node: entry.value,
-                        root: false,
-                    })?;
-                    if !sent.record(entry.at, given) {
-                        return Err(serde::de::Error::custom("a key given twice"));
-                    }
-                }
-                None => {
-                    map.next_value::<serde::de::IgnoredAny>()?;
-                }
-            }
-        }
-        if !self.root {
-            let missing = self
-                .read
-                .children(self.node)
-                .any(|entry| !self.read.is_null(entry.value) && !sent.given(entry.at));
-            if missing {
-                return Err(serde::de::Error::custom("a field the round trip fills in"));
-            }
-        }
-        Ok(Sent::Given)
-    }
-}
-
-/// For each entry of a read object: whether the text had its key, and
-/// whether with a value other than null. Bit masks for the usual object of
-/// at most 128 entries, so that the check allocates nothing for it.
-enum SentEntries {
-    Few { seen: u128, given: u128 },
-    Many(Vec<Option<Sent>>),
-}
-
-impl SentEntries {
-    fn new(entries: usize) -> Self {
-        if entries <= 128 {
-            SentEntries::Few { seen: 0, given: 0 }
-        } else {
-            SentEntries::Many(vec![None; entries])
-        }
-    }
-
-    /// False when entry `at` was already seen.
-    fn record(&mut self, at: usize, sent: Sent) -> bool {
-        match self {
-            SentEntries::Few { seen, given } => {
-                let bit = 1u128 << at;
-                if *seen & bit != 0 {
-                    return false;
-                }
-                *seen |= bit;
-                if sent == Sent::Given {
-                    *given |= bit;
-                }
-                true
-            }
-            SentEntries::Many(entries) => entries[at].replace(sent).is_none(),
-        }
-    }
-
-    fn given(&self, at: usize) -> bool {
-        match self {
-            SentEntries::Few { given, .. } => given & (1u128 << at) != 0,
-            SentEntries::Many(entries) => entries[at] == Some(Sent::Given),
-        }
-    }
+/// `parse_typed` on the text of an object, when it would succeed: read in
+/// one pass by `strict_read`, which refuses every [`Mismatch`] on the way
+/// (no path tracking: a refusal only sends the caller to `parse_typed`,
+/// which names the field).
+fn parse_typed_text<T: DeserializeOwned>(text: &str) -> Option<T> {
+    strict_read::from_str(text)
 }
 
 /// Where the object as sent and the same object read by our types differ in
@@ -589,20 +381,43 @@ mod tests {
             assert_eq!(direct, None, "{text}");
             assert!(reference.is_err(), "{text}");
         }
-        // A key given twice: `Value` keeps the last, so the text is left to it.
+        // A key given twice: `Value` keeps the last. Our derived types
+        // refuse a field given twice, so the text is left to `Value`;
+        // k8s-openapi's types and maps keep the last too, and agree.
         let base = performer(json!({})).to_string();
-        for (from, to) in [
-            ("\"image\":", "\"image\":\"x:v1\",\"image\":"),
-            ("\"metadata\":{", "\"metadata\":{\"name\":\"q\","),
-        ] {
+        let twice = |from: &str, to: &str| {
             let text = base.replacen(from, to, 1);
             assert_ne!(text, base);
+            text
+        };
+        let text = twice("\"image\":", "\"image\":\"x:v1\",\"image\":");
+        let (direct, reference) = read_both(&text);
+        assert_eq!(direct, None, "{text}");
+        assert!(reference.is_ok(), "{text}");
+        let text = twice("\"metadata\":{", "\"metadata\":{\"name\":\"q\",");
+        let (direct, reference) = read_both(&text);
+        let reference = reference.unwrap();
+        assert_eq!(reference.name(), Some("p"));
+        assert_eq!(direct, Some(reference), "{text}");
+        // A required field given twice is left to `Value`: its last value
+        // may be null, which the round trip fills in.
+        let requirement = |operator: &str| {
+            performer(json!({"scheduling": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution":
+                {"nodeSelectorTerms": [{"matchExpressions": [{"key": "zone", "operator": operator}]}]}}}}))
+            .to_string()
+        };
+        for (last, refused) in [("null", true), ("\"NotIn\"", false)] {
+            let text = requirement("In").replacen(
+                "\"operator\":\"In\"",
+                &format!("\"operator\":\"In\",\"operator\":{last}"),
+                1,
+            );
             let (direct, reference) = read_both(&text);
             assert_eq!(direct, None, "{text}");
-            assert!(reference.is_ok(), "{text}");
+            assert_eq!(reference.is_err(), refused, "{text}");
         }
-        // A map of more than 128 keys (checked without bit masks): read
-        // when every key is given once, left to `Value` with one twice.
+        // A large map: read when every key is given once, and with one
+        // given twice the last counts, as in `Value`.
         let mut labelled = performer(json!({}));
         labelled["metadata"]["labels"] = (0..200)
             .map(|i| (format!("l{i}"), json!("v")))
@@ -614,8 +429,9 @@ mod tests {
         let twice = text.replacen("\"l0\":", "\"l7\":\"w\",\"l0\":", 1);
         assert_ne!(twice, text);
         let (direct, reference) = read_both(&twice);
-        assert_eq!(direct, None);
-        assert!(reference.is_ok());
+        let reference = reference.unwrap();
+        assert_eq!(reference.metadata().labels.as_ref().unwrap()["l7"], "v");
+        assert_eq!(direct, Some(reference));
         // Not an object at all.
         assert_eq!(
             HourglassObject::from_json_str_as(ObjectKind::Performer, "[]"),
