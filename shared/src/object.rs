@@ -145,6 +145,23 @@ impl HourglassObject {
         })
     }
 
+    /// [`from_json_str_as`](Self::from_json_str_as) on the object that
+    /// `deserializer` (serde_json's, inside a larger text such as an
+    /// AdmissionReview) is at: an error wherever that gives `None`.
+    pub fn deserialize_as<'de, D: serde::Deserializer<'de>>(
+        kind: ObjectKind,
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        Ok(match kind {
+            ObjectKind::Executor => {
+                HourglassObject::Executor(strict_read::deserialize(deserializer)?)
+            }
+            ObjectKind::Performer => {
+                HourglassObject::Performer(strict_read::deserialize(deserializer)?)
+            }
+        })
+    }
+
     pub fn kind(&self) -> ObjectKind {
         match self {
             HourglassObject::Executor(_) => ObjectKind::Executor,

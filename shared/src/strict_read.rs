@@ -58,14 +58,22 @@ fn required_fields(name: &str) -> &'static [&'static str] {
 /// from it and find its shape kept; `None` otherwise (see the module).
 pub(crate) fn from_str<T: de::DeserializeOwned>(text: &str) -> Option<T> {
     let mut json = serde_json::Deserializer::from_str(text);
-    let value = T::deserialize(Strict {
-        inner: &mut json,
+    let value = deserialize(&mut json).ok()?;
+    json.end().ok()?;
+    Some(value)
+}
+
+/// `T` read from the object `deserializer` is at, as [`from_str`] reads it
+/// (an error wherever `from_str` gives `None`): for an object inside a
+/// larger text, read without first finding where it ends.
+pub(crate) fn deserialize<'de, T: de::Deserialize<'de>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    T::deserialize(Strict {
+        inner: deserializer,
         root: true,
         given: None,
     })
-    .ok()?;
-    json.end().ok()?;
-    Some(value)
 }
 
 /// Refused where the shape would not be kept; the message is never shown.

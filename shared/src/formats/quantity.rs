@@ -35,16 +35,21 @@ pub fn parse(text: &str) -> Result<Quantity, String> {
         return Err(invalid());
     }
 
-    let digits = format!("{whole}{fraction}");
-    let digits = digits.trim_start_matches('0');
-    if digits.len() > 30 {
-        return Err(format!("{text:?} is too large to be a quantity"));
+    // The digits of whole and fraction as one number, leading zeros aside,
+    // read in place: every request's quantities are parsed, and a string
+    // per quantity showed in the profile.
+    let mut significant = 0;
+    let mut mantissa: i128 = 0;
+    for digit in whole.bytes().chain(fraction.bytes()) {
+        if significant == 0 && digit == b'0' {
+            continue;
+        }
+        significant += 1;
+        if significant > 30 {
+            return Err(format!("{text:?} is too large to be a quantity"));
+        }
+        mantissa = mantissa * 10 + i128::from(digit - b'0');
     }
-    let mantissa: i128 = if digits.is_empty() {
-        0
-    } else {
-        digits.parse().map_err(|_| invalid())?
-    };
     let (power_of_ten, power_of_two) = suffix_scale(suffix).ok_or_else(invalid)?;
     let exponent = power_of_ten - i32::try_from(fraction.len()).map_err(|_| invalid())? + 9;
 
@@ -150,5 +155,18 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should not parse");
         }
+    }
+
+    /// Thirty significant digits are read, leading zeros not counted; one
+    /// more is too large.
+    #[test]
+    fn thirty_significant_digits_at_most() {
+        let thirty = "123456789012345678901234567890";
+        assert_eq!(q(&format!("000{thirty}m")), q(&format!("{thirty}m")));
+        assert_eq!(q(&format!("0.{thirty}")), q(&format!("{thirty}e-30")));
+        let error = parse(&format!("{thirty}1m")).unwrap_err();
+        assert!(error.contains("too large"), "{error}");
+        assert_eq!(q("00.0"), q("0"));
+        assert_eq!(q("0.5"), q("500m"));
     }
 }

@@ -1,14 +1,15 @@
-//! The one-pass way: the body read straight into borrowed envelope structs
-//! and the object typed from its own text. It answers only when it is sure
-//! the reference decoder (`decode_via_value`) would answer the same request;
-//! `None` sends the body that way.
+//! The one-pass way: the body read straight into borrowed envelope structs,
+//! the object typed where it stands in the body. It answers only when it is
+//! sure the reference decoder (`decode_via_value`) would answer the same
+//! request; `None` sends the body that way.
 
 use std::borrow::Cow;
+use std::fmt;
 
 use hourglass_shared::constants::{API_GROUP, API_VERSION};
 use hourglass_shared::{HourglassObject, ObjectKind, Operation};
 use serde::Deserialize;
-use serde_json::value::RawValue;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use crate::request::{ReviewRequest, ReviewVersion, operation_from_name};
 
@@ -25,25 +26,17 @@ struct Envelope<'a> {
     request: Option<Request<'a>>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The AdmissionRequest, with the objects typed (see [`RequestVisitor`]).
+#[derive(Default)]
 struct Request<'a> {
-    #[serde(borrow)]
     uid: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     kind: Option<Kind<'a>>,
-    #[serde(borrow)]
     operation: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     name: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     namespace: Option<Cow<'a, str>>,
-    #[serde(default)]
     dry_run: Option<bool>,
-    #[serde(default, borrow)]
-    object: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    old_object: Option<&'a RawValue>,
+    object: Option<HourglassObject>,
+    old_object: Option<HourglassObject>,
 }
 
 #[derive(Deserialize)]
@@ -56,22 +49,181 @@ struct Kind<'a> {
     kind: Cow<'a, str>,
 }
 
+impl<'a> Request<'a> {
+    /// The type the request's objects are read as: known once `kind` and
+    /// `operation` are, which the apiserver writes before `object`.
+    fn object_kind(&self) -> Option<ObjectKind> {
+        let gvk = self.kind.as_ref()?;
+        if gvk.group != API_GROUP || gvk.version != API_VERSION {
+            return None;
+        }
+        ObjectKind::from_kind(&gvk.kind)
+    }
+
+    fn operation(&self) -> Option<Operation> {
+        operation_from_name(self.operation.as_deref()?)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Request<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(RequestVisitor(std::marker::PhantomData))
+    }
+}
+
+/// Reads the request's fields, and `object` and `oldObject` straight into
+/// their type, as far as the operation needs them (CREATE the object,
+/// UPDATE both; DELETE and CONNECT neither). An object that comes before
+/// the request's `kind` (the apiserver writes `kind` first, and sorted
+/// keys have it first too), one that does not read in one pass, or a field
+/// given twice is an error: the body goes the reference way.
+struct RequestVisitor<'a>(std::marker::PhantomData<Request<'a>>);
+
+impl<'de: 'a, 'a> Visitor<'de> for RequestVisitor<'a> {
+    type Value = Request<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an AdmissionRequest")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Request<'a>, A::Error> {
+        fn once<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<(), E> {
+            match slot.replace(value) {
+                None => Ok(()),
+                Some(_) => Err(E::custom("a field given twice")),
+            }
+        }
+        let mut request = Request::default();
+        let (mut object_seen, mut old_object_seen) = (false, false);
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "uid" => {
+                    let uid = map.next_value::<Option<Cow<'de, str>>>()?;
+                    once(&mut request.uid, uid.unwrap_or_default())?;
+                }
+                "kind" => {
+                    let kind = map.next_value::<Option<Kind<'de>>>()?;
+                    match kind {
+                        Some(kind) => once(&mut request.kind, kind)?,
+                        None => return Err(de::Error::custom("request.kind is null")),
+                    }
+                }
+                "operation" => {
+                    let operation = map.next_value::<Option<Cow<'de, str>>>()?;
+                    match operation {
+                        Some(operation) => once(&mut request.operation, operation)?,
+                        None => return Err(de::Error::custom("request.operation is null")),
+                    }
+                }
+                "name" => {
+                    let name = map.next_value::<Option<Cow<'de, str>>>()?;
+                    once(&mut request.name, name.unwrap_or_default())?;
+                }
+                "namespace" => {
+                    let namespace = map.next_value::<Option<Cow<'de, str>>>()?;
+                    once(&mut request.namespace, namespace.unwrap_or_default())?;
+                }
+                "dryRun" => {
+                    let dry_run = map.next_value::<Option<bool>>()?;
+                    once(&mut request.dry_run, dry_run.unwrap_or(false))?;
+                }
+                "object" | "oldObject" => {
+                    let old = key.as_ref() == "oldObject";
+                    let seen = if old {
+                        &mut old_object_seen
+                    } else {
+                        &mut object_seen
+                    };
+                    if std::mem::replace(seen, true) {
+                        return Err(de::Error::custom("a field given twice"));
+                    }
+                    // Before the operation is known (keys in sorted order,
+                    // as a `Value` writes them), both are read.
+                    let needed = match request.operation() {
+                        Some(Operation::Create) => !old,
+                        Some(Operation::Update) | None => true,
+                        Some(Operation::Delete | Operation::Connect) => false,
+                    };
+                    if !needed {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    }
+                    let Some(kind) = request.object_kind() else {
+                        return Err(de::Error::custom("an object before its kind"));
+                    };
+                    let object = map.next_value_seed(ObjectSeed(kind))?;
+                    if old {
+                        request.old_object = object;
+                    } else {
+                        request.object = object;
+                    }
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(request)
+    }
+}
+
+/// An object of the given kind, or null.
+struct ObjectSeed(ObjectKind);
+
+impl<'de> DeserializeSeed<'de> for ObjectSeed {
+    type Value = Option<HourglassObject>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ObjectSeed {
+    type Value = Option<HourglassObject>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {} or null", self.0)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        HourglassObject::deserialize_as(self.0, deserializer).map(Some)
+    }
+}
+
 /// The request, when the body is a review the rules can judge and every
 /// field reads without doubt; `None` otherwise.
 pub(super) fn decode(body: &[u8]) -> Option<ReviewRequest> {
-    let envelope: Envelope<'_> = serde_json::from_slice(body).ok()?;
+    // serde's derived `Envelope` would also read an array of its fields;
+    // the reference way refuses anything but an object.
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return None;
+    }
+    // Read as text after one UTF-8 check of the whole: serde_json then
+    // checks no string on its own, as it must when reading bytes.
+    let text = std::str::from_utf8(body).ok()?;
+    let envelope: Envelope<'_> = serde_json::from_str(text).ok()?;
     let version = ReviewVersion::from_api_version(envelope.api_version.as_deref()?)?;
     if envelope.kind.as_deref()? != "AdmissionReview" {
         return None;
     }
     let request = envelope.request?;
+    let kind = request.object_kind()?;
+    let operation = request.operation()?;
     let uid = request.uid.filter(|uid| !uid.is_empty())?;
-    let gvk = request.kind?;
-    if gvk.group != API_GROUP || gvk.version != API_VERSION {
-        return None;
-    }
-    let kind = ObjectKind::from_kind(&gvk.kind)?;
-    let operation = operation_from_name(request.operation.as_deref()?)?;
 
     let mut decoded = ReviewRequest {
         version,
@@ -88,14 +240,10 @@ pub(super) fn decode(body: &[u8]) -> Option<ReviewRequest> {
     if matches!(operation, Operation::Delete | Operation::Connect) {
         return Some(decoded);
     }
-    let object = HourglassObject::from_json_str_as(kind, request.object?.get())?;
-    decoded.set_object(object);
+    decoded.set_object(request.object?);
     if operation == Operation::Update {
         // A stored object that does not fit is reported by the reference way.
-        decoded.old_object = Some(HourglassObject::from_json_str_as(
-            kind,
-            request.old_object?.get(),
-        )?);
+        decoded.old_object = Some(request.old_object?);
     }
     Some(decoded)
 }
