@@ -341,7 +341,8 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for StructVisitor<'_, V> {
     }
 }
 
-/// Which required fields were given (bit per field) and which were seen.
+/// Which required fields were given (bit per field) and which were seen;
+/// a test keeps every entry of [`REQUIRED_FIELDS`] within the bits.
 #[derive(Default)]
 struct Given {
     seen: u8,
@@ -627,6 +628,12 @@ mod tests {
         check::<SecretKeySelector>("SecretKeySelector");
         check::<WeightedPodAffinityTerm>("WeightedPodAffinityTerm");
         assert_eq!(REQUIRED_FIELDS.len(), 12, "every entry is checked above");
+        for (name, fields) in REQUIRED_FIELDS {
+            assert!(
+                fields.len() < u8::BITS as usize,
+                "{name}: more fields than Given holds"
+            );
+        }
     }
 
     /// Every object in our CRD schemas with required fields is one of ours

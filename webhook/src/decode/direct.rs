@@ -50,8 +50,8 @@ struct Kind<'a> {
 }
 
 impl<'a> Request<'a> {
-    /// The type the request's objects are read as: known once `kind` and
-    /// `operation` are, which the apiserver writes before `object`.
+    /// The type the request's objects are read as: known once `kind` is,
+    /// which the apiserver writes before `object`.
     fn object_kind(&self) -> Option<ObjectKind> {
         let gvk = self.kind.as_ref()?;
         if gvk.group != API_GROUP || gvk.version != API_VERSION {
