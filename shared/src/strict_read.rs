@@ -109,12 +109,18 @@ fn nested<'g, D>(inner: D) -> Strict<'g, D> {
     }
 }
 
+/// Deserializer methods that hand the value to the inner deserializer with
+/// the visitor wrapped, their other arguments passed on as they are.
 macro_rules! forward_wrapped {
-    ($($method:ident),* $(,)?) => {
+    ($($method:ident($($arg:ident: $type:ty),*)),* $(,)?) => {
         $(
-            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+            fn $method<V: Visitor<'de>>(
+                self,
+                $($arg: $type,)*
+                visitor: V,
+            ) -> Result<V::Value, D::Error> {
                 let wrapped = self.wrap(visitor);
-                self.inner.$method(wrapped)
+                self.inner.$method($($arg,)* wrapped)
             }
         )*
     };
@@ -124,69 +130,37 @@ impl<'de, 'g, D: Deserializer<'de>> Deserializer<'de> for Strict<'g, D> {
     type Error = D::Error;
 
     forward_wrapped!(
-        deserialize_any,
-        deserialize_bool,
-        deserialize_i8,
-        deserialize_i16,
-        deserialize_i32,
-        deserialize_i64,
-        deserialize_i128,
-        deserialize_u8,
-        deserialize_u16,
-        deserialize_u32,
-        deserialize_u64,
-        deserialize_u128,
-        deserialize_f32,
-        deserialize_f64,
-        deserialize_char,
-        deserialize_str,
-        deserialize_string,
-        deserialize_bytes,
-        deserialize_byte_buf,
-        deserialize_option,
-        deserialize_unit,
-        deserialize_seq,
-        deserialize_map,
-        deserialize_identifier,
-        deserialize_ignored_any,
+        deserialize_any(),
+        deserialize_bool(),
+        deserialize_i8(),
+        deserialize_i16(),
+        deserialize_i32(),
+        deserialize_i64(),
+        deserialize_i128(),
+        deserialize_u8(),
+        deserialize_u16(),
+        deserialize_u32(),
+        deserialize_u64(),
+        deserialize_u128(),
+        deserialize_f32(),
+        deserialize_f64(),
+        deserialize_char(),
+        deserialize_str(),
+        deserialize_string(),
+        deserialize_bytes(),
+        deserialize_byte_buf(),
+        deserialize_option(),
+        deserialize_unit(),
+        deserialize_seq(),
+        deserialize_map(),
+        deserialize_identifier(),
+        deserialize_ignored_any(),
+        deserialize_unit_struct(name: &'static str),
+        deserialize_newtype_struct(name: &'static str),
+        deserialize_tuple(len: usize),
+        deserialize_tuple_struct(name: &'static str, len: usize),
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]),
     );
-
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        let wrapped = self.wrap(visitor);
-        self.inner.deserialize_unit_struct(name, wrapped)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        let wrapped = self.wrap(visitor);
-        self.inner.deserialize_newtype_struct(name, wrapped)
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        let wrapped = self.wrap(visitor);
-        self.inner.deserialize_tuple(len, wrapped)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        let wrapped = self.wrap(visitor);
-        self.inner.deserialize_tuple_struct(name, len, wrapped)
-    }
 
     /// A struct from an object only, its required fields checked.
     fn deserialize_struct<V: Visitor<'de>>(
@@ -203,16 +177,6 @@ impl<'de, 'g, D: Deserializer<'de>> Deserializer<'de> for Strict<'g, D> {
         let visitor = self.wrap(visitor);
         self.inner
             .deserialize_map(StructVisitor { visitor, required })
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        let wrapped = self.wrap(visitor);
-        self.inner.deserialize_enum(name, variants, wrapped)
     }
 
     fn is_human_readable(&self) -> bool {
