@@ -21,8 +21,9 @@
 //!   `admission_variant.rs` (schema only, our webhook with two calls or
 //!   one, CEL)
 //! - yardsticks: `peer.rs` (the controller-runtime peer of `bench/peer/`,
-//!   built once from the Go module proxy) and the `bench-floor-server`
-//!   binary
+//!   built once from the Go module proxy) and `floor_router.rs` (the
+//!   floor's canned answer, served by the `bench-floor-server` binary and
+//!   called in process by bench-decode)
 //! - load: `create_load.rs` (a fixed number of requests in flight),
 //!   `review_body.rs` (the AdmissionReview bench-webhook sends and
 //!   bench-decode reads, and the floor's canned answers)
@@ -40,6 +41,7 @@ pub mod crd_install;
 pub mod create_load;
 pub mod examples;
 pub mod fleet;
+pub mod floor_router;
 pub mod isolated_measure;
 pub mod latency;
 pub mod machine;

@@ -3,6 +3,11 @@
 //! rounds on the same body: the reference decoder (`decode_via_value`, the
 //! body through a `Value`, as every review was read before issue 14) and a
 //! floor that only tokenizes the body (serde_json skipping every value).
+//! Then the whole review in process: the webhook's router answering
+//! /validate (the body read, decoded, judged, answered, counted) beside
+//! bench-webhook's floor handler answering the same request with the same
+//! bytes through the same axum router type; their difference is what
+//! reviewing costs the webhook, without TLS, HTTP/2 and the kernel around it.
 //! The body is bench-webhook's: the Complex Performer's CREATE review.
 //!
 //! Why in process: bench-webhook's CPU per review is the decoder plus the
@@ -13,13 +18,21 @@
 
 use std::hint::black_box;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
+use axum::Router;
+use axum::body::{Body, Bytes};
 use clap::Parser;
+use hourglass_bench::floor_router::floor_router;
 use hourglass_bench::machine::{load_average, machine_line};
-use hourglass_bench::review_body::complex_performer_create;
+use hourglass_bench::review_body::{canned_answers, complex_performer_create};
 use hourglass_webhook::decode::{decode, decode_via_value};
+use hourglass_webhook::executor_cache::NoExecutors;
+use hourglass_webhook::{AppState, Limits, router};
 use serde::de::IgnoredAny;
+use tokio::runtime::Runtime;
+use tower::ServiceExt as _;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -57,7 +70,8 @@ fn run(args: &Args) -> Result<(), String> {
     if args.iterations == 0 || args.rounds == 0 {
         return Err("--iterations and --rounds must be at least 1".to_string());
     }
-    let body = complex_performer_create()?.to_string().into_bytes();
+    let review = complex_performer_create()?;
+    let body = review.to_string().into_bytes();
     // Both decoders must read this body to the same request, or the
     // comparison is of different work.
     let one_pass = decode(JSON, &body).map_err(|e| format!("the review does not decode: {e:?}"))?;
@@ -76,7 +90,32 @@ fn run(args: &Args) -> Result<(), String> {
         args.rounds
     );
 
-    let ways: [Way; 3] = [
+    let (validate_answer, mutate_answer) = canned_answers(&review)?;
+    let ours = router(AppState::new(Arc::new(NoExecutors)));
+    let floor = floor_router(
+        Bytes::from(validate_answer.clone()),
+        Bytes::from(mutate_answer),
+        Limits::default(),
+    );
+    // One runtime, as the webhook's handler needs (the body read is bounded
+    // in time); each call is a request through the router to its answer's
+    // last byte.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .map_err(|e| format!("cannot start a runtime: {e}"))?;
+    let body_bytes = Bytes::from(body.clone());
+    // Both routers must answer this request with the same bytes, or the
+    // comparison is of different work.
+    for (name, app) in [("the webhook", &ours), ("the floor", &floor)] {
+        if validate(&runtime, app, &body_bytes)? != validate_answer[..] {
+            return Err(format!(
+                "{name} answers /validate with other bytes than the webhook's own answer"
+            ));
+        }
+    }
+
+    let ways: [Way; 5] = [
         ("one-pass (decode)", &|body| {
             black_box(decode(JSON, body).ok());
         }),
@@ -86,10 +125,16 @@ fn run(args: &Args) -> Result<(), String> {
         ("floor (tokenize only)", &|body| {
             black_box(serde_json::from_slice::<IgnoredAny>(body).ok());
         }),
+        ("review: webhook router", &|_| {
+            black_box(validate(&runtime, &ours, &body_bytes).ok());
+        }),
+        ("review: floor router", &|_| {
+            black_box(validate(&runtime, &floor, &body_bytes).ok());
+        }),
     ];
-    let mut rounds: Vec<[f64; 3]> = Vec::with_capacity(args.rounds);
+    let mut rounds: Vec<[f64; 5]> = Vec::with_capacity(args.rounds);
     for _ in 0..args.rounds {
-        let mut round = [0.0; 3];
+        let mut round = [0.0; 5];
         for (at, (_, way)) in ways.iter().enumerate() {
             let started = Instant::now();
             for _ in 0..args.iterations {
@@ -101,8 +146,8 @@ fn run(args: &Args) -> Result<(), String> {
     }
 
     let median = |at: usize| median_of(rounds.iter().map(|round| round[at]).collect());
-    // Ratios per round, then their median: a burst slows a round's three
-    // ways alike, so the ratio holds where the absolute figure does not.
+    // Ratios per round, then their median: a burst slows a round's ways
+    // alike, so the ratio holds where the absolute figure does not.
     let median_ratio = |of: usize, to: usize| {
         median_of(rounds.iter().map(|round| round[of] / round[to]).collect())
     };
@@ -110,12 +155,38 @@ fn run(args: &Args) -> Result<(), String> {
         println!("{name:30} {:8.2} us per review (median round)", median(at));
     }
     println!(
-        "one-pass/reference {:.2}x, one-pass/floor {:.2}x (medians of the per-round ratios)",
+        "decode: one-pass/reference {:.2}x, one-pass/floor {:.2}x (medians of the per-round ratios)",
         median_ratio(0, 1),
         median_ratio(0, 2)
     );
+    println!(
+        "review in process: webhook/floor {:.2}x; webhook - floor {:.2} us per review (medians per round): what reviewing costs above reading the body and answering",
+        median_ratio(3, 4),
+        median_of(rounds.iter().map(|round| round[3] - round[4]).collect())
+    );
     println!("(load average now {})", load_average());
     Ok(())
+}
+
+/// POST /validate with `body` through `app`, to the answer's last byte.
+fn validate(runtime: &Runtime, app: &Router, body: &Bytes) -> Result<Bytes, String> {
+    runtime.block_on(async {
+        let request = axum::http::Request::post("/validate")
+            .header("content-type", "application/json")
+            .body(Body::from(body.clone()))
+            .map_err(|e| e.to_string())?;
+        let response = app
+            .clone()
+            .oneshot(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("/validate answered {}", response.status()));
+        }
+        axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// The middle value (the upper one of an even count); `values` is not empty.

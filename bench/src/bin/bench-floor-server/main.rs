@@ -1,9 +1,10 @@
 //! bench-webhook's floor: the webhook's own serving stack (the same
 //! listeners, rustls, hyper-util's HTTP/1.1 and HTTP/2 settings, axum, body
-//! limits, allocator and runtime, through `server::start_serving`) with a
-//! handler that reads the body and answers a canned AdmissionReview (the
-//! bytes of `--answer`, which bench-webhook takes from the webhook's own
-//! answer to the same review, so the size is the same) without decoding
+//! limits, allocator and runtime, through `server::start_serving`) with
+//! `floor_router`'s handler, which reads the body and answers a canned
+//! AdmissionReview (the bytes of `--validate-answer` and
+//! `--mutate-answer`, which bench-webhook takes from the webhook's own
+//! answers to the same review, so the size is the same) without decoding
 //! anything. What the webhook costs above it is what reviewing costs.
 //!
 //! Benchmark code only: the webhook binary always serves its own router.
@@ -13,17 +14,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Request, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use clap::Parser;
+use hourglass_bench::floor_router::floor_router;
 use hourglass_webhook::executor_cache::NoExecutors;
-use hourglass_webhook::response::HttpError;
 use hourglass_webhook::server::{Settings, start_serving};
-use hourglass_webhook::{AppState, Limits, body, shutdown};
+use hourglass_webhook::{AppState, shutdown};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -47,12 +43,6 @@ struct Args {
     /// The answer to /mutate.
     #[arg(long, value_name = "FILE")]
     mutate_answer: PathBuf,
-}
-
-#[derive(Clone)]
-struct Canned {
-    answer: Bytes,
-    limits: Limits,
 }
 
 fn main() -> ExitCode {
@@ -82,23 +72,7 @@ fn run(args: Args) -> Result<(), String> {
         settings.tls_listen = args.tls_listen;
         settings.admin_listen = args.admin_listen;
         let limits = settings.limits;
-        let routes = move |_state: AppState| {
-            Router::new()
-                .route(
-                    "/validate",
-                    post(canned).with_state(Canned {
-                        answer: validate,
-                        limits,
-                    }),
-                )
-                .route(
-                    "/mutate",
-                    post(canned).with_state(Canned {
-                        answer: mutate,
-                        limits,
-                    }),
-                )
-        };
+        let routes = move |_state: AppState| floor_router(validate, mutate, limits);
         let webhook = start_serving(settings, Arc::new(NoExecutors), routes)
             .await
             .map_err(|e| e.to_string())?;
@@ -106,17 +80,4 @@ fn run(args: Args) -> Result<(), String> {
         webhook.shutdown().await;
         Ok(())
     })
-}
-
-/// The body read to its end within the webhook's limits, then the canned answer.
-async fn canned(State(canned): State<Canned>, request: Request) -> Response {
-    let (parts, request_body) = request.into_parts();
-    match body::read(&parts.headers, request_body, &canned.limits).await {
-        Ok(_) => (
-            [(header::CONTENT_TYPE, "application/json")],
-            canned.answer.clone(),
-        )
-            .into_response(),
-        Err(refusal) => HttpError::body(&refusal).into_response(),
-    }
 }
