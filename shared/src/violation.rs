@@ -1,5 +1,6 @@
 //! What the rules say about an object: violations (refuse) and warnings (admit, but tell).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::constants::MAX_WARNING_LEN;
@@ -41,10 +42,15 @@ impl Verdict {
 
     /// Records a warning about `path`. Kubernetes shows warnings of up to
     /// 120 characters in full, so an over-long one is shortened, keeping the
-    /// path (which says where) and the start of the advice.
-    pub(crate) fn warning(&mut self, path: impl fmt::Display, message: &str) {
-        self.warnings
-            .push(fit_warning(&format!("{path}: {message}")));
+    /// path (which says where) and the start of the advice. The message may
+    /// be `format_args!`: the warning is written once, into its own string.
+    pub(crate) fn warning(&mut self, path: impl fmt::Display, message: impl fmt::Display) {
+        use fmt::Write as _;
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = write!(text, "{path}: {message}");
+        shorten_warning(&mut text);
+        self.warnings.push(text);
     }
 
     /// One line listing every violation, the way a denial is shown.
@@ -62,21 +68,34 @@ impl Verdict {
 
 /// A warning cut to what Kubernetes shows in full ([`MAX_WARNING_LEN`] characters).
 pub fn fit_warning(text: &str) -> String {
-    if text.chars().count() <= MAX_WARNING_LEN {
-        return text.to_string();
+    let mut text = text.to_string();
+    shorten_warning(&mut text);
+    text
+}
+
+/// Cuts `text` to [`MAX_WARNING_LEN`] characters, the last one an ellipsis,
+/// when it is longer.
+fn shorten_warning(text: &mut String) {
+    if let Some((end, _)) = text.char_indices().nth(MAX_WARNING_LEN) {
+        // The character at `end` is one too many: keep one fewer before
+        // it, for the ellipsis.
+        let keep = text[..end].char_indices().last().map_or(0, |(at, _)| at);
+        text.truncate(keep);
+        text.push('…');
     }
-    let kept: String = text.chars().take(MAX_WARNING_LEN - 1).collect();
-    format!("{kept}…")
 }
 
 /// Shortens a user-supplied value quoted inside a message so that one long
-/// value cannot push the advice around it out of view.
-pub fn abbreviate(value: &str, max: usize) -> String {
-    if value.chars().count() <= max {
-        return value.to_string();
+/// value cannot push the advice around it out of view. Borrowed when short
+/// enough, as almost every value is.
+pub fn abbreviate(value: &str, max: usize) -> Cow<'_, str> {
+    match value.char_indices().nth(max) {
+        None => Cow::Borrowed(value),
+        Some(_) => {
+            let kept: String = value.chars().take(max.saturating_sub(1)).collect();
+            Cow::Owned(format!("{kept}…"))
+        }
     }
-    let kept: String = value.chars().take(max.saturating_sub(1)).collect();
-    format!("{kept}…")
 }
 
 /// A kubectl-style field path (`spec.config.chains[1].name`,
@@ -155,9 +174,36 @@ mod tests {
     #[test]
     fn long_warnings_are_cut_to_the_kubernetes_limit() {
         let mut verdict = Verdict::default();
-        verdict.warning("spec.image", &"x".repeat(500));
+        verdict.warning("spec.image", "x".repeat(500));
         assert_eq!(verdict.warnings[0].chars().count(), MAX_WARNING_LEN);
         assert!(verdict.warnings[0].starts_with("spec.image: x"));
+    }
+
+    #[test]
+    fn a_warning_is_cut_only_past_the_limit_and_on_a_character() {
+        // "p: " is 3 characters; "é" is 2 bytes, so a cut by bytes would
+        // land inside one.
+        let fill = |chars: usize| "é".repeat(chars - 3);
+        for (length, kept) in [
+            (MAX_WARNING_LEN - 1, MAX_WARNING_LEN - 1),
+            (MAX_WARNING_LEN, MAX_WARNING_LEN),
+            (MAX_WARNING_LEN + 1, MAX_WARNING_LEN),
+            (MAX_WARNING_LEN + 50, MAX_WARNING_LEN),
+        ] {
+            let mut verdict = Verdict::default();
+            verdict.warning("p", format_args!("{}", fill(length)));
+            let warning = &verdict.warnings[0];
+            assert_eq!(warning.chars().count(), kept, "{length}");
+            assert_eq!(warning.ends_with('…'), length > MAX_WARNING_LEN, "{length}");
+            assert_eq!(fit_warning(&format!("p: {}", fill(length))), *warning);
+        }
+    }
+
+    #[test]
+    fn short_values_are_quoted_as_they_are() {
+        assert!(matches!(abbreviate("v2.0.0", 6), Cow::Borrowed("v2.0.0")));
+        assert_eq!(abbreviate("v2.0.0-rc1", 6), "v2.0.…");
+        assert_eq!(abbreviate("éééé", 3), "éé…");
     }
 
     #[test]

@@ -224,15 +224,11 @@ fn record(
     allowed: bool,
     mutated: bool,
 ) {
-    state
-        .metrics
-        .reviews
-        .get_or_create(&ReviewLabels {
-            kind,
-            operation,
-            allowed: if allowed { "true" } else { "false" },
-            mutated: if mutated { "true" } else { "false" },
-            endpoint: endpoint.as_str(),
-        })
-        .inc();
+    state.metrics.count_review(&ReviewLabels {
+        kind,
+        operation,
+        allowed: if allowed { "true" } else { "false" },
+        mutated: if mutated { "true" } else { "false" },
+        endpoint: endpoint.as_str(),
+    });
 }

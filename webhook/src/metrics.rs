@@ -4,6 +4,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use hourglass_shared::constants::{EXECUTOR_KIND, PERFORMER_KIND};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -42,6 +43,9 @@ pub struct HttpErrorLabels {
 pub struct Metrics {
     registry: Arc<Registry>,
     pub reviews: Family<ReviewLabels, Counter>,
+    /// `reviews`' series of judged reviews, each looked up once (see
+    /// [`Metrics::count_review`]).
+    judged_reviews: Arc<[OnceLock<Counter>; JUDGED_SERIES]>,
     pub review_duration: Family<EndpointLabels, Histogram>,
     /// `review_duration`'s two series, looked up once: the family's lookup
     /// takes its lock and hashes the labels, per review otherwise.
@@ -53,6 +57,27 @@ pub struct Metrics {
     pub certificate_expiry: Gauge<f64, AtomicU64>,
     pub certificate_reloads: Counter,
     pub certificate_reload_errors: Counter,
+}
+
+/// The judged reviews' label values, each list in a fixed order: a
+/// series' place in [`Metrics::count_review`]'s cache is its values' places.
+const KINDS: [&str; 2] = [EXECUTOR_KIND, PERFORMER_KIND];
+const OPERATIONS: [&str; 4] = ["CREATE", "UPDATE", "DELETE", "CONNECT"];
+const BOOLEANS: [&str; 2] = ["false", "true"];
+const ENDPOINTS: [&str; 2] = ["validate", "mutate"];
+const JUDGED_SERIES: usize =
+    KINDS.len() * OPERATIONS.len() * BOOLEANS.len() * BOOLEANS.len() * ENDPOINTS.len();
+
+/// The place of a judged review's series in the cache; `None` for labels
+/// outside the lists above.
+fn judged_series(labels: &ReviewLabels) -> Option<usize> {
+    let place = |values: &[&str], value: &str| values.iter().position(|v| *v == value);
+    let mut at = place(&KINDS, labels.kind)?;
+    at = at * OPERATIONS.len() + place(&OPERATIONS, labels.operation)?;
+    at = at * BOOLEANS.len() + place(&BOOLEANS, labels.allowed)?;
+    at = at * BOOLEANS.len() + place(&BOOLEANS, labels.mutated)?;
+    at = at * ENDPOINTS.len() + place(&ENDPOINTS, labels.endpoint)?;
+    Some(at)
 }
 
 fn duration_histogram() -> Histogram {
@@ -117,6 +142,7 @@ impl Metrics {
         Metrics {
             registry: Arc::new(registry),
             reviews,
+            judged_reviews: Arc::new(std::array::from_fn(|_| OnceLock::new())),
             review_duration,
             validate_duration: Arc::default(),
             mutate_duration: Arc::default(),
@@ -142,6 +168,20 @@ impl Metrics {
             .unwrap_or(Duration::ZERO)
             .as_secs_f64();
         self.certificate_expiry.set(seconds);
+    }
+
+    /// Counts one answered review. A judged review's series (a known kind,
+    /// operation and endpoint) is looked up in the family once and kept:
+    /// the family's lookup takes its lock and hashes five labels, per
+    /// review otherwise. Others ("unknown" kind or operation) are looked up
+    /// each time, as they are rare.
+    pub fn count_review(&self, labels: &ReviewLabels) {
+        match judged_series(labels) {
+            Some(at) => self.judged_reviews[at]
+                .get_or_init(|| self.reviews.get_or_create(labels).clone())
+                .inc(),
+            None => self.reviews.get_or_create(labels).inc(),
+        };
     }
 
     /// Records a review's duration under `endpoint` ("validate" or
@@ -188,5 +228,78 @@ impl<'a> InFlight<'a> {
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.dec();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    fn every_judged_labels() -> Vec<ReviewLabels> {
+        let mut all = Vec::new();
+        for kind in KINDS {
+            for operation in OPERATIONS {
+                for allowed in BOOLEANS {
+                    for mutated in BOOLEANS {
+                        for endpoint in ENDPOINTS {
+                            all.push(ReviewLabels {
+                                kind,
+                                operation,
+                                allowed,
+                                mutated,
+                                endpoint,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn each_judged_series_has_its_own_place_in_the_cache() {
+        let places: HashSet<usize> = every_judged_labels()
+            .iter()
+            .map(|labels| judged_series(labels).expect("a judged review's labels"))
+            .collect();
+        assert_eq!(places.len(), JUDGED_SERIES);
+        assert!(places.iter().all(|at| *at < JUDGED_SERIES));
+        let unknown = ReviewLabels {
+            kind: "unknown",
+            ..every_judged_labels()[0].clone()
+        };
+        assert_eq!(judged_series(&unknown), None);
+    }
+
+    #[test]
+    fn counted_reviews_show_under_their_own_labels() {
+        let metrics = Metrics::new();
+        let all = every_judged_labels();
+        for (count, labels) in all.iter().enumerate() {
+            for _ in 0..count % 3 + 1 {
+                metrics.count_review(labels);
+            }
+        }
+        let unknown = ReviewLabels {
+            kind: "unknown",
+            operation: "unknown",
+            ..all[0].clone()
+        };
+        metrics.count_review(&unknown);
+        metrics.count_review(&unknown);
+        for (count, labels) in all.iter().enumerate() {
+            assert_eq!(
+                metrics.reviews.get_or_create(labels).get(),
+                (count % 3 + 1) as u64,
+                "{labels:?}"
+            );
+        }
+        assert_eq!(metrics.reviews.get_or_create(&unknown).get(), 2);
+        // A clone shares the cache and the family.
+        metrics.clone().count_review(&all[5]);
+        assert_eq!(metrics.reviews.get_or_create(&all[5]).get(), 5 % 3 + 2);
     }
 }

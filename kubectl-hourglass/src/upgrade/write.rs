@@ -49,7 +49,7 @@ pub fn desired_version(current: &Performer, image: &str, version: Option<&str>) 
     current.spec.version.as_ref()?;
     hourglass_shared::formats::image::parse(image)
         .ok()
-        .and_then(|reference| reference.tag)
+        .and_then(|reference| reference.tag.map(str::to_string))
         .or_else(|| current.spec.version.clone())
 }
 

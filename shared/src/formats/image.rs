@@ -2,27 +2,28 @@
 //! project that registries and the kubelet use:
 //! `[registry[:port]/]repository[:tag][@sha256:<64 hex>]`.
 
-/// A parsed image reference.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ImageReference {
+/// A parsed image reference, its parts borrowed from the text parsed (the
+/// webhook parses every performer's image, most only to find its tag).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImageReference<'a> {
     /// Registry host (and port), when the first component names one.
-    pub registry: Option<String>,
+    pub registry: Option<&'a str>,
     /// The repository path, e.g. `myavs/performer`.
-    pub repository: String,
-    pub tag: Option<String>,
+    pub repository: &'a str,
+    pub tag: Option<&'a str>,
     /// The digest including its algorithm, e.g. `sha256:…`.
-    pub digest: Option<String>,
+    pub digest: Option<&'a str>,
 }
 
-impl ImageReference {
+impl ImageReference<'_> {
     /// The same image at another tag (the digest is dropped, as it pins the old content).
     pub fn with_tag(&self, tag: &str) -> String {
         let mut out = String::new();
-        if let Some(registry) = &self.registry {
+        if let Some(registry) = self.registry {
             out.push_str(registry);
             out.push('/');
         }
-        out.push_str(&self.repository);
+        out.push_str(self.repository);
         out.push(':');
         out.push_str(tag);
         out
@@ -34,7 +35,7 @@ const MAX_NAME_LEN: usize = 255;
 const MAX_TAG_LEN: usize = 128;
 
 /// Parses an image reference; `Err` says what is wrong and what is expected.
-pub fn parse(image: &str) -> Result<ImageReference, String> {
+pub fn parse(image: &str) -> Result<ImageReference<'_>, String> {
     let problem = |what: String| format!("{what}; {EXPECTED}");
     if image.is_empty() {
         return Err(problem("image is empty".to_string()));
@@ -88,10 +89,10 @@ pub fn parse(image: &str) -> Result<ImageReference, String> {
     check_repository(repository).map_err(problem)?;
 
     Ok(ImageReference {
-        registry: registry.map(str::to_string),
-        repository: repository.to_string(),
-        tag: tag.map(str::to_string),
-        digest: digest.map(str::to_string),
+        registry,
+        repository,
+        tag,
+        digest,
     })
 }
 
@@ -240,15 +241,16 @@ mod tests {
         let plain = parse("myavs/performer:v2.0.0").unwrap();
         assert_eq!(plain.registry, None);
         assert_eq!(plain.repository, "myavs/performer");
-        assert_eq!(plain.tag.as_deref(), Some("v2.0.0"));
+        assert_eq!(plain.tag, Some("v2.0.0"));
 
         let registry = parse("localhost:5000/org/sub/performer").unwrap();
-        assert_eq!(registry.registry.as_deref(), Some("localhost:5000"));
+        assert_eq!(registry.registry, Some("localhost:5000"));
         assert_eq!(registry.tag, None);
 
-        let pinned = parse(&format!("ghcr.io/org/performer:v1@{DIGEST}")).unwrap();
-        assert_eq!(pinned.registry.as_deref(), Some("ghcr.io"));
-        assert_eq!(pinned.digest.as_deref(), Some(DIGEST));
+        let pinned_text = format!("ghcr.io/org/performer:v1@{DIGEST}");
+        let pinned = parse(&pinned_text).unwrap();
+        assert_eq!(pinned.registry, Some("ghcr.io"));
+        assert_eq!(pinned.digest, Some(DIGEST));
 
         assert!(parse("busybox").is_ok());
         assert!(parse("a__b/c-d--e.f:latest").is_ok());
@@ -287,7 +289,8 @@ mod tests {
 
     #[test]
     fn retags_keeping_the_registry() {
-        let image = parse(&format!("reg.io:5000/org/p:v1@{DIGEST}")).unwrap();
+        let text = format!("reg.io:5000/org/p:v1@{DIGEST}");
+        let image = parse(&text).unwrap();
         assert_eq!(image.with_tag("v2"), "reg.io:5000/org/p:v2");
     }
 }

@@ -10,18 +10,27 @@ use crate::violation::{FieldPath, Verdict, abbreviate};
 
 /// `image` must parse; an untagged or `:latest` image is admitted with a warning.
 /// Returns the tag, for rules that compare it with a version.
-pub(super) fn check_image(verdict: &mut Verdict, path: &FieldPath, image: &str) -> Option<String> {
+pub(super) fn check_image<'a>(
+    verdict: &mut Verdict,
+    path: &FieldPath,
+    image: &'a str,
+) -> Option<&'a str> {
     match image::parse(image) {
         Ok(reference) => {
-            let shown = abbreviate(image, 40);
-            match (reference.tag.as_deref(), reference.digest.as_deref()) {
+            match (reference.tag, reference.digest) {
                 (None, None) => verdict.warning(
                     path,
-                    &format!("{shown:?} has no tag, so it means :latest; pin a version tag or digest"),
+                    format_args!(
+                        "{:?} has no tag, so it means :latest; pin a version tag or digest",
+                        abbreviate(image, 40)
+                    ),
                 ),
                 (Some("latest"), None) => verdict.warning(
                     path,
-                    &format!("{shown:?} uses :latest; pin a version tag or digest so upgrades are deliberate"),
+                    format_args!(
+                        "{:?} uses :latest; pin a version tag or digest so upgrades are deliberate",
+                        abbreviate(image, 40)
+                    ),
                 ),
                 _ => {}
             }
@@ -40,33 +49,38 @@ pub(super) fn check_resources(
     path: &FieldPath,
     resources: &ResourceRequirements,
 ) {
-    let requests = parse_section(
-        verdict,
-        &path.child("requests"),
-        resources.requests.as_ref(),
-    );
-    let limits = parse_section(verdict, &path.child("limits"), resources.limits.as_ref());
-    for (name, (request, request_text)) in &requests {
-        if let Some((limit, limit_text)) = limits.get(name)
+    let requests = resources.requests.as_ref();
+    let limits = resources.limits.as_ref();
+    let requests_path = path.child("requests");
+    report_unparsable(verdict, &requests_path, requests);
+    report_unparsable(verdict, &path.child("limits"), limits);
+    // Parsed again rather than kept from above: a quantity parses without
+    // allocating, and the maps that kept them were most of this rule's cost.
+    for (name, request_text) in requests.into_iter().flatten() {
+        let limit_text = limits.and_then(|limits| limits.get(name));
+        if let (Some(request), Some(limit_text)) = (usable(request_text), limit_text)
+            && let Some(limit) = usable(limit_text)
             && request > limit
         {
             verdict.violation(
-                    path.child("requests").key(name),
-                    format!("request {request_text} is above the limit {limit_text}; a request must not exceed its limit"),
-                );
+                requests_path.key(name),
+                format!(
+                    "request {} is above the limit {}; a request must not exceed its limit",
+                    request_text.0, limit_text.0
+                ),
+            );
         }
     }
 }
 
-/// The quantities of one section (`requests` or `limits`) that parse, with
-/// their text; the others are reported.
-fn parse_section<'a>(
+/// Reports each quantity of one section (`requests` or `limits`) that does
+/// not parse or is negative. The field's path is built only for a
+/// violation: most quantities have none.
+fn report_unparsable(
     verdict: &mut Verdict,
     path: &FieldPath,
-    section: Option<&'a BTreeMap<String, Quantity>>,
-) -> BTreeMap<&'a str, (quantity::Quantity, &'a str)> {
-    let mut parsed = BTreeMap::new();
-    // The field's path is built only for a violation: most quantities have none.
+    section: Option<&BTreeMap<String, Quantity>>,
+) {
     for (name, value) in section.into_iter().flatten() {
         match quantity::parse(&value.0) {
             Ok(q) if q < quantity::Quantity::from_units(0) => {
@@ -75,13 +89,17 @@ fn parse_section<'a>(
                     format!("{:?} is negative; expected 0 or more", value.0),
                 );
             }
-            Ok(q) => {
-                parsed.insert(name.as_str(), (q, value.0.as_str()));
-            }
+            Ok(_) => {}
             Err(problem) => verdict.violation(path.key(name), problem),
         }
     }
-    parsed
+}
+
+/// The quantity, when it parses and is not negative (else reported above).
+fn usable(value: &Quantity) -> Option<quantity::Quantity> {
+    quantity::parse(&value.0)
+        .ok()
+        .filter(|q| *q >= quantity::Quantity::from_units(0))
 }
 
 pub(super) fn check_pull_secrets(

@@ -56,13 +56,13 @@ pub fn validate_performer(new: &Performer, old: Option<&Performer>) -> Verdict {
     } else {
         None
     };
-    if let (Some(version), Some(tag)) = (spec.version.as_deref(), tag.as_deref())
+    if let (Some(version), Some(tag)) = (spec.version.as_deref(), tag)
         && !version.is_empty()
         && version != tag
     {
         verdict.warning(
             "spec.version",
-            &format!(
+            format_args!(
                 "{:?} differs from the image tag {:?}; keep them equal",
                 abbreviate(version, 30),
                 abbreviate(tag, 30)
@@ -148,7 +148,7 @@ fn check_gpu_resources(
     let typed = workload::gpu_resource(Some(gpu_type));
     verdict.warning(
         "spec.hardwareRequirements.gpuType",
-        &format!("pods request {typed:?}; nodes must advertise that resource"),
+        format_args!("pods request {typed:?}; nodes must advertise that resource"),
     );
     let untyped = workload::UNTYPED_GPU_RESOURCE;
     let also_untyped = resources.is_some_and(|r| {
@@ -160,7 +160,7 @@ fn check_gpu_resources(
     if also_untyped && typed != untyped {
         verdict.warning(
             "spec.resources",
-            &format!("{untyped} is requested besides {typed}; the pod needs nodes with both"),
+            format_args!("{untyped} is requested besides {typed}; the pod needs nodes with both"),
         );
     }
 }

@@ -19,9 +19,9 @@ use crate::request::{ReviewRequest, ReviewVersion, operation_from_name};
 #[serde(rename_all = "camelCase")]
 struct Envelope<'a> {
     #[serde(borrow)]
-    api_version: Option<Cow<'a, str>>,
+    api_version: Option<Text<'a>>,
     #[serde(borrow)]
-    kind: Option<Cow<'a, str>>,
+    kind: Option<Text<'a>>,
     #[serde(borrow)]
     request: Option<Request<'a>>,
 }
@@ -29,14 +29,53 @@ struct Envelope<'a> {
 /// The AdmissionRequest, with the objects typed (see [`RequestVisitor`]).
 #[derive(Default)]
 struct Request<'a> {
-    uid: Option<Cow<'a, str>>,
+    uid: Option<Text<'a>>,
     kind: Option<Kind<'a>>,
-    operation: Option<Cow<'a, str>>,
-    name: Option<Cow<'a, str>>,
-    namespace: Option<Cow<'a, str>>,
+    operation: Option<Text<'a>>,
+    name: Option<Text<'a>>,
+    namespace: Option<Text<'a>>,
     dry_run: Option<bool>,
     object: Option<HourglassObject>,
     old_object: Option<HourglassObject>,
+}
+
+/// A string borrowed from the body, or owned when JSON escapes in it had
+/// to be undone. serde's own `Cow<str>` is always owned except as a
+/// derived struct's field marked `borrow`, so every key of the request and
+/// every string of the envelope used to be a fresh allocation.
+#[derive(Default)]
+struct Text<'a>(Cow<'a, str>);
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(text)))
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(text.to_owned())))
+            }
+        }
+
+        deserializer.deserialize_str(TextVisitor)
+    }
 }
 
 #[derive(Deserialize)]
@@ -95,10 +134,10 @@ impl<'de: 'a, 'a> Visitor<'de> for RequestVisitor<'a> {
         }
         let mut request = Request::default();
         let (mut object_seen, mut old_object_seen) = (false, false);
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            match key.as_ref() {
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            match &*key {
                 "uid" => {
-                    let uid = map.next_value::<Option<Cow<'de, str>>>()?;
+                    let uid = map.next_value::<Option<Text<'de>>>()?;
                     once(&mut request.uid, uid.unwrap_or_default())?;
                 }
                 "kind" => {
@@ -109,18 +148,18 @@ impl<'de: 'a, 'a> Visitor<'de> for RequestVisitor<'a> {
                     }
                 }
                 "operation" => {
-                    let operation = map.next_value::<Option<Cow<'de, str>>>()?;
+                    let operation = map.next_value::<Option<Text<'de>>>()?;
                     match operation {
                         Some(operation) => once(&mut request.operation, operation)?,
                         None => return Err(de::Error::custom("request.operation is null")),
                     }
                 }
                 "name" => {
-                    let name = map.next_value::<Option<Cow<'de, str>>>()?;
+                    let name = map.next_value::<Option<Text<'de>>>()?;
                     once(&mut request.name, name.unwrap_or_default())?;
                 }
                 "namespace" => {
-                    let namespace = map.next_value::<Option<Cow<'de, str>>>()?;
+                    let namespace = map.next_value::<Option<Text<'de>>>()?;
                     once(&mut request.namespace, namespace.unwrap_or_default())?;
                 }
                 "dryRun" => {
@@ -128,7 +167,7 @@ impl<'de: 'a, 'a> Visitor<'de> for RequestVisitor<'a> {
                     once(&mut request.dry_run, dry_run.unwrap_or(false))?;
                 }
                 "object" | "oldObject" => {
-                    let old = key.as_ref() == "oldObject";
+                    let old = &*key == "oldObject";
                     let seen = if old {
                         &mut old_object_seen
                     } else {
@@ -227,11 +266,17 @@ pub(super) fn decode(body: &[u8]) -> Option<ReviewRequest> {
 
     let mut decoded = ReviewRequest {
         version,
-        uid: uid.into_owned(),
+        uid: uid.0.into_owned(),
         kind,
         operation,
-        name: request.name.map(Cow::into_owned).unwrap_or_default(),
-        namespace: request.namespace.map(Cow::into_owned).unwrap_or_default(),
+        name: request
+            .name
+            .map(|name| name.0.into_owned())
+            .unwrap_or_default(),
+        namespace: request
+            .namespace
+            .map(|namespace| namespace.0.into_owned())
+            .unwrap_or_default(),
         dry_run: request.dry_run.unwrap_or(false),
         object: None,
         old_object: None,
