@@ -76,6 +76,10 @@ pub fn fit_warning(text: &str) -> String {
 /// Cuts `text` to [`MAX_WARNING_LEN`] characters, the last one an ellipsis,
 /// when it is longer.
 fn shorten_warning(text: &mut String) {
+    // No more bytes than the limit, so no more characters: most warnings.
+    if text.len() <= MAX_WARNING_LEN {
+        return;
+    }
     if let Some((end, _)) = text.char_indices().nth(MAX_WARNING_LEN) {
         // The character at `end` is one too many: keep one fewer before
         // it, for the ellipsis.
@@ -182,20 +186,22 @@ mod tests {
     #[test]
     fn a_warning_is_cut_only_past_the_limit_and_on_a_character() {
         // "p: " is 3 characters; "é" is 2 bytes, so a cut by bytes would
-        // land inside one.
-        let fill = |chars: usize| "é".repeat(chars - 3);
-        for (length, kept) in [
-            (MAX_WARNING_LEN - 1, MAX_WARNING_LEN - 1),
-            (MAX_WARNING_LEN, MAX_WARNING_LEN),
-            (MAX_WARNING_LEN + 1, MAX_WARNING_LEN),
-            (MAX_WARNING_LEN + 50, MAX_WARNING_LEN),
-        ] {
-            let mut verdict = Verdict::default();
-            verdict.warning("p", format_args!("{}", fill(length)));
-            let warning = &verdict.warnings[0];
-            assert_eq!(warning.chars().count(), kept, "{length}");
-            assert_eq!(warning.ends_with('…'), length > MAX_WARNING_LEN, "{length}");
-            assert_eq!(fit_warning(&format!("p: {}", fill(length))), *warning);
+        // land inside one; "x" is 1, so the bytes are the characters.
+        for letter in ["é", "x"] {
+            let fill = |chars: usize| letter.repeat(chars - 3);
+            for (length, kept) in [
+                (MAX_WARNING_LEN - 1, MAX_WARNING_LEN - 1),
+                (MAX_WARNING_LEN, MAX_WARNING_LEN),
+                (MAX_WARNING_LEN + 1, MAX_WARNING_LEN),
+                (MAX_WARNING_LEN + 50, MAX_WARNING_LEN),
+            ] {
+                let mut verdict = Verdict::default();
+                verdict.warning("p", format_args!("{}", fill(length)));
+                let warning = &verdict.warnings[0];
+                assert_eq!(warning.chars().count(), kept, "{letter} {length}");
+                assert_eq!(warning.ends_with('…'), length > MAX_WARNING_LEN);
+                assert_eq!(fit_warning(&format!("p: {}", fill(length))), *warning);
+            }
         }
     }
 
