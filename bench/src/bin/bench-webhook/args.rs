@@ -20,6 +20,13 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value_t = 2)]
     pub warm_up: u64,
 
+    /// Passes over the servers for each endpoint and load. The ratios are
+    /// taken within each pass (the servers measured one after the other),
+    /// and their median is reported with the range: on a shared machine
+    /// one pass's ratio moves with the neighbours.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub rounds: usize,
+
     /// Comma-separated concurrent streams.
     #[arg(
         long,
@@ -84,6 +91,7 @@ impl Endpoint {
 pub struct Plan {
     pub duration: Duration,
     pub warm_up: Duration,
+    pub rounds: usize,
     pub loads: Vec<Load>,
     pub endpoints: Vec<&'static str>,
     pub log_level: String,
@@ -100,9 +108,13 @@ impl Args {
         if self.duration == 0 {
             return Err("--duration must be at least 1 second".to_string());
         }
+        if self.rounds == 0 {
+            return Err("--rounds must be at least 1".to_string());
+        }
         Ok(Plan {
             duration: Duration::from_secs(self.duration),
             warm_up: Duration::from_secs(self.warm_up),
+            rounds: self.rounds,
             loads: self.streams,
             endpoints: self.endpoints.into_iter().map(Endpoint::name).collect(),
             log_level: self.log_level,
@@ -181,5 +193,7 @@ mod tests {
         assert!(error.contains("--endpoints"), "{error}");
         let zero = parse(&["--duration", "0"]).unwrap().plan();
         assert!(zero.is_err_and(|e| e.contains("--duration")));
+        let no_rounds = parse(&["--rounds", "0"]).unwrap().plan();
+        assert!(no_rounds.is_err_and(|e| e.contains("--rounds")));
     }
 }

@@ -111,10 +111,11 @@ fn run(args: Args) -> Result<bool, String> {
         h2load::version_line()
     );
     println!(
-        "webhook: release build, --no-executor-watch, --log-format=json --log-level={}, log to a file; {}s warm-up + {}s measured per row; servers measured in turn for each row",
+        "webhook: release build, --no-executor-watch, --log-format=json --log-level={}, log to a file; {}s warm-up + {}s measured per row; servers measured in turn for each row, {} round(s)",
         plan.log_level,
         plan.warm_up.as_secs(),
-        plan.duration.as_secs()
+        plan.duration.as_secs(),
+        plan.rounds
     );
     if let Some(binary) = &plan.compare_binary {
         println!("before: {} (the same flags)", binary.display());
@@ -124,17 +125,25 @@ fn run(args: Args) -> Result<bool, String> {
     let mut rows = Vec::new();
     for endpoint in &plan.endpoints {
         for load in &plan.loads {
-            for server in &servers {
-                // The peer is a validating webhook only.
-                if server.role == Role::Peer && *endpoint != "validate" {
-                    continue;
+            // Rounds inside a row: a round's servers are measured one right
+            // after the other, which is what its ratios compare.
+            for round in 0..plan.rounds {
+                for server in &servers {
+                    // The peer is a validating webhook only.
+                    if server.role == Role::Peer && *endpoint != "validate" {
+                        continue;
+                    }
+                    eprintln!(
+                        "bench-webhook: {} /{endpoint} at {} streams, round {} of {} ...",
+                        server.role.name(),
+                        load.streams(),
+                        round + 1,
+                        plan.rounds
+                    );
+                    let mut row = measure(server, &body, endpoint, *load, &plan)?;
+                    row.round = round;
+                    rows.push(row);
                 }
-                eprintln!(
-                    "bench-webhook: {} /{endpoint} at {} streams ...",
-                    server.role.name(),
-                    load.streams()
-                );
-                rows.push(measure(server, &body, endpoint, *load, &plan)?);
             }
         }
     }
@@ -241,6 +250,7 @@ fn measure(
     };
     Ok(Row {
         server: server.role,
+        round: 0,
         endpoint,
         load,
         reviews_per_second: run.status_2xx as f64 / seconds,

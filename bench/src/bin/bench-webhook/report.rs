@@ -21,10 +21,12 @@ pub const TARGET_REVIEWS_PER_SECOND: f64 = 20_000.0;
 pub const TARGET_P99: Duration = Duration::from_millis(5);
 pub const TARGET_STREAMS: u32 = 64;
 
-/// One server, one endpoint, one load.
+/// One server, one endpoint, one load, one round.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     pub server: Role,
+    /// Which pass over the servers (`--rounds`), from 0.
+    pub round: usize,
     pub endpoint: &'static str,
     pub load: Load,
     /// Successful reviews per second of the measured time.
@@ -102,11 +104,19 @@ const HEADER: [&str; 11] = [
     "h2load CPU %",
 ];
 
-/// The table, one line per row, columns aligned.
+/// The table, one line per row, columns aligned; a round column when
+/// there was more than one.
 pub fn table(rows: &[Row]) -> String {
-    let mut lines: Vec<[String; 11]> = vec![HEADER.map(str::to_string)];
+    let rounds = rows.iter().any(|row| row.round > 0);
+    let mut header: Vec<String> = HEADER.map(str::to_string).to_vec();
+    if rounds {
+        header.insert(1, "round".to_string());
+    }
+    // Names (server, round, endpoint, streams) left, figures right.
+    let names = if rounds { 4 } else { 3 };
+    let mut lines: Vec<Vec<String>> = vec![header];
     for row in rows {
-        lines.push([
+        let mut line = vec![
             row.server.name().to_string(),
             format!("/{}", row.endpoint),
             format!(
@@ -126,9 +136,13 @@ pub fn table(rows: &[Row]) -> String {
                 |kib| format!("{:.1} MiB", kib as f64 / 1024.0),
             ),
             format!("{:.0}%", row.generator_core_percent()),
-        ]);
+        ];
+        if rounds {
+            line.insert(1, (row.round + 1).to_string());
+        }
+        lines.push(line);
     }
-    let widths: Vec<usize> = (0..HEADER.len())
+    let widths: Vec<usize> = (0..lines[0].len())
         .map(|column| {
             lines
                 .iter()
@@ -144,8 +158,7 @@ pub fn table(rows: &[Row]) -> String {
             .zip(&widths)
             .enumerate()
             .map(|(column, (cell, width))| {
-                // Names left, figures right.
-                if column < 3 {
+                if column < names {
                     format!("{cell:<width$}")
                 } else {
                     format!("{cell:>width$}")
@@ -192,83 +205,165 @@ pub fn memory(figures: &[Memory]) -> String {
 
 /// Ours against each yardstick measured at the same endpoint and load:
 /// reviews/s, p99 and CPU per review as ratios (above 1 means ours is more:
-/// better for reviews/s, worse for p99 and CPU).
+/// better for reviews/s, worse for p99 and CPU). With several rounds, each
+/// ratio is taken within a round (the two servers measured one after the
+/// other) and the median is given, with the range over the rounds.
 pub fn ratios(rows: &[Row]) -> String {
     let mut out = String::new();
-    for ours in rows.iter().filter(|row| row.server == Role::Ours) {
-        for other in rows.iter().filter(|row| {
-            row.server != Role::Ours && row.endpoint == ours.endpoint && row.load == ours.load
-        }) {
-            let _ = writeln!(
-                out,
-                "/{} at {} streams, ours/{}: reviews/s {}, p99 {}, CPU per review {}",
-                ours.endpoint,
-                ours.load.streams(),
-                other.server.name(),
-                ratio(ours.reviews_per_second, other.reviews_per_second),
-                ratio(ours.p99.as_secs_f64(), other.p99.as_secs_f64()),
-                ratio(
-                    ours.cpu_seconds_per_thousand(),
-                    other.cpu_seconds_per_thousand()
-                ),
-            );
+    for (ours, other) in compared_pairs(rows) {
+        let per_round = round_ratios(rows, ours, other);
+        let show = |pick: fn(&RoundRatios) -> f64| {
+            let values: Vec<f64> = per_round.iter().map(pick).collect();
+            spread(&values)
+        };
+        let _ = write!(
+            out,
+            "/{} at {} streams, ours/{}: reviews/s {}, p99 {}, CPU per review {}",
+            ours.endpoint,
+            ours.load.streams(),
+            other.name(),
+            show(|r| r.reviews_per_second),
+            show(|r| r.p99),
+            show(|r| r.cpu_per_review),
+        );
+        if per_round.len() > 1 {
+            let _ = write!(out, " (medians of {} rounds)", per_round.len());
         }
+        out.push('\n');
     }
     out
 }
 
-fn ratio(ours: f64, other: f64) -> String {
-    if other > 0.0 {
-        format!("{:.2}x", ours / other)
-    } else {
-        "n/a".to_string()
+/// Ours' rows of the first round, each with every other server measured
+/// at its endpoint and load, in the order they were measured.
+fn compared_pairs(rows: &[Row]) -> Vec<(&Row, Role)> {
+    let mut pairs = Vec::new();
+    for ours in rows
+        .iter()
+        .filter(|row| row.server == Role::Ours && row.round == 0)
+    {
+        for other in rows.iter().filter(|row| {
+            row.server != Role::Ours
+                && row.round == 0
+                && row.endpoint == ours.endpoint
+                && row.load == ours.load
+        }) {
+            pairs.push((ours, other.server));
+        }
     }
+    pairs
+}
+
+/// Ours over `other` in one round.
+struct RoundRatios {
+    reviews_per_second: f64,
+    p99: f64,
+    cpu_per_review: f64,
+}
+
+/// The ratios of ours over `other` at `like`'s endpoint and load, one per
+/// round in which both were measured.
+fn round_ratios(rows: &[Row], like: &Row, other: Role) -> Vec<RoundRatios> {
+    let find = |server: Role, round: usize| {
+        rows.iter().find(|row| {
+            row.server == server
+                && row.round == round
+                && row.endpoint == like.endpoint
+                && row.load == like.load
+        })
+    };
+    let rounds = rows.iter().map(|row| row.round + 1).max().unwrap_or(0);
+    (0..rounds)
+        .filter_map(|round| Some((find(Role::Ours, round)?, find(other, round)?)))
+        .map(|(ours, other)| RoundRatios {
+            reviews_per_second: quotient(ours.reviews_per_second, other.reviews_per_second),
+            p99: quotient(ours.p99.as_secs_f64(), other.p99.as_secs_f64()),
+            cpu_per_review: quotient(
+                ours.cpu_seconds_per_thousand(),
+                other.cpu_seconds_per_thousand(),
+            ),
+        })
+        .collect()
+}
+
+fn quotient(ours: f64, other: f64) -> f64 {
+    if other > 0.0 { ours / other } else { f64::NAN }
+}
+
+/// The middle value (the upper one of an even count); NaN when empty.
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// `0.60x`, or with several values their median and range: `0.60x (0.55-0.63x)`.
+fn spread(values: &[f64]) -> String {
+    let shown = |value: f64| {
+        if value.is_finite() {
+            format!("{value:.2}x")
+        } else {
+            "n/a".to_string()
+        }
+    };
+    let middle = shown(median(values));
+    if values.len() < 2 {
+        return middle;
+    }
+    let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    format!("{middle} ({:.2}-{})", low, shown(high))
 }
 
 /// The ratio targets at [`TARGET_STREAMS`] on /validate, for the
-/// yardsticks that were measured: one line each, "met" or "MISSED".
+/// yardsticks that were measured: one line each, "met" or "MISSED". With
+/// several rounds, the median of the rounds' ratios is judged.
 pub fn ratio_verdicts(rows: &[Row]) -> String {
     let mut out = String::new();
-    let find = |server: Role| {
-        rows.iter().find(|row| {
-            row.server == server
-                && row.endpoint == "validate"
-                && row.load.streams() == TARGET_STREAMS
-        })
-    };
-    let Some(ours) = find(Role::Ours) else {
+    let Some(ours) = rows.iter().find(|row| {
+        row.server == Role::Ours
+            && row.round == 0
+            && row.endpoint == "validate"
+            && row.load.streams() == TARGET_STREAMS
+    }) else {
         return out;
     };
-    let mut judge = |what: String, value: f64, met: bool| {
+    let judged = |other: Role, pick: fn(&RoundRatios) -> f64| {
+        let per_round = round_ratios(rows, ours, other);
+        let values: Vec<f64> = per_round.iter().map(pick).collect();
+        (!values.is_empty()).then(|| (median(&values), values.len()))
+    };
+    let mut judge = |what: String, (value, rounds): (f64, usize), met: bool| {
+        let of_rounds = if rounds > 1 {
+            format!(" (median of {rounds} rounds)")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "/validate at {TARGET_STREAMS} streams: {what} {value:.2}x: {}",
+            "/validate at {TARGET_STREAMS} streams: {what} {value:.2}x{of_rounds}: {}",
             if met { "target met" } else { "TARGET MISSED" }
         );
     };
-    if let Some(floor) = find(Role::Floor) {
-        let value = ours.reviews_per_second / floor.reviews_per_second.max(f64::MIN_POSITIVE);
+    if let Some(floor) = judged(Role::Floor, |r| r.reviews_per_second) {
         judge(
             format!("reviews/s ours/floor (target >= {TARGET_OF_FLOOR})"),
-            value,
-            value >= TARGET_OF_FLOOR,
+            floor,
+            floor.0 >= TARGET_OF_FLOOR,
         );
     }
-    if let Some(peer) = find(Role::Peer) {
-        let value = ours.reviews_per_second / peer.reviews_per_second.max(f64::MIN_POSITIVE);
+    if let Some(peer) = judged(Role::Peer, |r| r.reviews_per_second) {
         judge(
             format!("reviews/s ours/peer (target >= {TARGET_OF_PEER})"),
-            value,
-            value >= TARGET_OF_PEER,
+            peer,
+            peer.0 >= TARGET_OF_PEER,
         );
     }
-    if let Some(before) = find(Role::Before) {
-        let value = ours.cpu_seconds_per_thousand()
-            / before.cpu_seconds_per_thousand().max(f64::MIN_POSITIVE);
+    if let Some(before) = judged(Role::Before, |r| r.cpu_per_review) {
         judge(
             format!("CPU per review ours/before (target <= {TARGET_CPU_OF_BEFORE})"),
-            value,
-            value <= TARGET_CPU_OF_BEFORE,
+            before,
+            before.0 <= TARGET_CPU_OF_BEFORE,
         );
     }
     out
@@ -315,6 +410,7 @@ mod tests {
     fn row(streams: u32, per_second: f64, p99_micros: u64) -> Row {
         Row {
             server: Role::Ours,
+            round: 0,
             endpoint: "validate",
             load: Load::for_streams(streams).unwrap(),
             reviews_per_second: per_second,
@@ -425,5 +521,47 @@ mod tests {
                 .ends_with("1.75x: TARGET MISSED"),
             "{verdict}"
         );
+    }
+
+    #[test]
+    fn with_rounds_each_ratio_is_taken_within_a_round_and_the_median_judged() {
+        // Three rounds of ours and the floor at 64 streams; the machine is
+        // faster in the second, so both servers are.
+        let mut rows = Vec::new();
+        for (round, (ours_rate, floor_rate)) in [
+            (12_000.0, 20_000.0),
+            (18_000.0, 36_000.0),
+            (13_000.0, 20_000.0),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut ours = row(64, ours_rate, 4_000);
+            ours.round = round;
+            let mut floor = row(64, floor_rate, 2_000);
+            floor.server = Role::Floor;
+            floor.round = round;
+            rows.push(ours);
+            rows.push(floor);
+        }
+
+        let text = ratios(&rows);
+        assert_eq!(
+            text,
+            "/validate at 64 streams, ours/floor: reviews/s 0.60x (0.50-0.65x), p99 2.00x (2.00-2.00x), CPU per review 1.00x (1.00-1.00x) (medians of 3 rounds)\n"
+        );
+        let verdict = ratio_verdicts(&rows);
+        assert_eq!(
+            verdict,
+            "/validate at 64 streams: reviews/s ours/floor (target >= 0.6) 0.60x (median of 3 rounds): target met\n"
+        );
+        // A round without its floor is left out, not compared across rounds.
+        rows.remove(5);
+        assert!(ratios(&rows).contains("reviews/s 0.60x (0.50-0.60x)"));
+
+        let table = table(&rows);
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(lines[0].starts_with("server  round  endpoint"), "{table}");
+        assert!(lines[3].starts_with("ours    2      /validate"), "{table}");
     }
 }
