@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo run --release -p hourglass-bench --bin bench-webhook     # the webhook beside its floor and a controller-runtime peer, h2load over HTTP/2 + TLS
-//! cargo run --release -p hourglass-bench --bin bench-decode      # one review decoded in process: the one-pass decoder against the reference decoder and a bare tokenizer
+//! cargo run --release -p hourglass-bench --bin bench-decode      # in process: the one-pass decoder against the reference decoder and a bare tokenizer; the whole review against the floor's handler
 //! cargo run --release -p hourglass-bench --bin bench-apiserver   # performer creates: no webhook, ours, ours in one call, CEL rules in the CRD
 //! cargo run --release -p hourglass-bench --bin bench-plugin      # `kubectl hourglass status -A` vs `kubectl get` at scale
 //! cargo run --release -p hourglass-bench --bin bench-upgrade     # `performer upgrade -l` of 200 performers: wall time against one-at-a-time, API requests per performer
