@@ -320,6 +320,24 @@ fn the_round_trip_through_the_types_adds_no_operations() {
 }
 
 #[test]
+fn the_patch_is_the_whole_diff_and_empty_only_when_nothing_changed() {
+    let profile = HardwareProfile::default();
+    let original = object(&value(COMPLEX_PERFORMER));
+    let mutated = original.mutate(None, &context(&profile));
+    assert_ne!(original, mutated);
+    let patch = patch::diff(&original, &mutated);
+    assert!(!patch.0.is_empty());
+    assert_eq!(
+        patch,
+        json_patch::diff(&original.to_value(), &mutated.to_value())
+    );
+    // Reviewed again as the mutation left it (an update, a reinvocation).
+    let again = review(&mutated, None, &context(&profile));
+    assert_eq!(again.mutated, mutated);
+    assert!(again.patch.0.is_empty());
+}
+
+#[test]
 fn an_object_needing_nothing_gets_an_empty_patch() {
     let profile = HardwareProfile::default();
     let done = object(&value(COMPLEX_PERFORMER)).mutate(None, &context(&profile));
