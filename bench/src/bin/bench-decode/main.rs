@@ -13,7 +13,7 @@
 //! Why in process: bench-webhook's CPU per review is the decoder plus the
 //! stack around it, and on a shared machine the two move together by more
 //! than a decoder change; here the decoder alone is timed, rounds
-//! interleaved so that a neighbour's burst falls on all three alike, and
+//! interleaved so that a neighbour's burst falls on all ways alike, and
 //! the median round reported.
 
 use std::alloc::{GlobalAlloc, Layout};
@@ -92,7 +92,7 @@ fn allocations_per_call(way: &dyn Fn(&[u8]), body: &[u8]) -> f64 {
 }
 
 /// Times the webhook's review decoder in process against the reference
-/// decoder and a bare tokenizer.
+/// decoder and a bare tokenizer, and its whole review against the floor's.
 #[derive(Debug, Parser)]
 #[command(name = "bench-decode")]
 struct Args {
