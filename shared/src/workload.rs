@@ -45,8 +45,8 @@ pub fn performer_name_problem(name: &str) -> Option<String> {
     let fits = !name.is_empty()
         && name.len() <= MAX_PERFORMER_NAME_LEN
         && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !name.ends_with('-');
     (!fits).then(|| {
         format!(
@@ -59,8 +59,8 @@ pub fn performer_name_problem(name: &str) -> Option<String> {
 pub fn performer_generate_name_problem(prefix: &str) -> Option<String> {
     let fits = prefix.len() <= MAX_PERFORMER_GENERATE_NAME_LEN
         && prefix
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     (!fits).then(|| {
         format!(
             "{prefix:?} cannot start the name of the operator's Pod and Service: expected at most {MAX_PERFORMER_GENERATE_NAME_LEN} lowercase letters, digits or '-', as the apiserver adds 5 characters"

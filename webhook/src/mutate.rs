@@ -27,7 +27,7 @@ const SYNC_POLL: std::time::Duration = std::time::Duration::from_millis(25);
 
 pub(crate) async fn answer(state: &AppState, request: &ReviewRequest) -> AdmissionResponseOut {
     // DELETE and CONNECT carry nothing to change.
-    let Some(object) = &request.object else {
+    let Some(object) = request.object.as_deref() else {
         return AdmissionResponseOut::allow(&request.uid);
     };
     // Nothing to add to an object on its way out (see `is_finishing_deletion`).
@@ -51,7 +51,7 @@ pub(crate) async fn answer(state: &AppState, request: &ReviewRequest) -> Admissi
         profile: &state.profile,
         executor_scheduling: inherited.as_ref(),
     };
-    let outcome = hourglass_shared::review(object, request.old_object.as_ref(), &context);
+    let outcome = hourglass_shared::review(object, request.old_object.as_deref(), &context);
     warnings.extend(outcome.verdict.warnings.iter().cloned());
     warnings.extend(cluster_warnings);
     if !outcome.verdict.is_allowed() {

@@ -8,13 +8,13 @@ use crate::response::AdmissionResponseOut;
 
 pub(crate) fn answer(request: &ReviewRequest) -> AdmissionResponseOut {
     // DELETE and CONNECT carry nothing to check.
-    let Some(object) = &request.object else {
+    let Some(object) = request.object.as_deref() else {
         return AdmissionResponseOut::allow(&request.uid);
     };
     if request.is_finishing_deletion() {
         return AdmissionResponseOut::allow(&request.uid);
     }
-    let mut verdict = object.validate(request.old_object.as_ref());
+    let mut verdict = object.validate(request.old_object.as_deref());
     let mut warnings = old_object_warning(request);
     // Almost always nothing comes before the rules' warnings: take their
     // list whole rather than copy it into a new one.

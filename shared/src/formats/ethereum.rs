@@ -11,14 +11,14 @@ pub fn check_address(address: &str) -> Result<(), String> {
             "{address:?} is not an Ethereum address: expected 0x followed by 40 hex characters"
         ));
     };
-    if hex.len() != 40 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+    if hex.len() != 40 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(format!(
             "{address:?} is not an Ethereum address: expected 0x followed by 40 hex characters, got {} after 0x",
             describe_body(hex)
         ));
     }
-    let has_upper = hex.chars().any(|c| c.is_ascii_uppercase());
-    let has_lower = hex.chars().any(|c| c.is_ascii_lowercase());
+    let has_upper = hex.bytes().any(|b| b.is_ascii_uppercase());
+    let has_lower = hex.bytes().any(|b| b.is_ascii_lowercase());
     if has_upper && has_lower {
         let expected = checksummed(hex);
         if expected[2..] != *hex {

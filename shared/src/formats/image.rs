@@ -111,11 +111,11 @@ fn split_registry(name: &str) -> (Option<&str>, &str) {
 }
 
 fn check_tag(tag: &str) -> Result<(), String> {
-    let mut chars = tag.chars();
-    let first_ok = chars
+    let mut bytes = tag.bytes();
+    let first_ok = bytes
         .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let rest_ok = bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
     if !first_ok || !rest_ok || tag.len() > MAX_TAG_LEN {
         return Err(format!(
             "tag {tag:?} is not valid: up to {MAX_TAG_LEN} letters, digits, '_', '.' or '-', not starting with '.' or '-'"
@@ -127,7 +127,7 @@ fn check_tag(tag: &str) -> Result<(), String> {
 fn check_registry(registry: &str) -> Result<(), String> {
     let (host, port) = split_host_port(registry);
     if let Some(port) = port
-        && (port.is_empty() || !port.chars().all(|c| c.is_ascii_digit()))
+        && (port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()))
     {
         return Err(format!(
             "registry {registry:?} has an invalid port {port:?}"
@@ -164,8 +164,8 @@ fn split_host_port(registry: &str) -> (&str, Option<&str>) {
 fn is_domain_component(component: &str) -> bool {
     !component.is_empty()
         && component
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !component.starts_with('-')
         && !component.ends_with('-')
 }
@@ -174,7 +174,7 @@ fn check_repository(repository: &str) -> Result<(), String> {
     if repository.is_empty() {
         return Err("repository is empty".to_string());
     }
-    if repository.chars().any(|c| c.is_ascii_uppercase()) {
+    if repository.bytes().any(|b| b.is_ascii_uppercase()) {
         return Err(format!(
             "repository {repository:?} must be lowercase (write {:?})",
             repository.to_ascii_lowercase()

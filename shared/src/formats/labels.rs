@@ -34,13 +34,14 @@ pub fn label_value_problem(value: &str) -> Option<String> {
 }
 
 fn is_label_value_text(text: &str) -> bool {
-    let alphanumeric_end = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let bytes = text.as_bytes();
+    let alphanumeric_end = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
     text.len() <= NAME_MAX
-        && alphanumeric_end(text.chars().next())
-        && alphanumeric_end(text.chars().last())
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && alphanumeric_end(bytes.first())
+        && alphanumeric_end(bytes.last())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ pub fn is_dns_label(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= DNS1123_LABEL_MAX
         && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !name.starts_with('-')
         && !name.ends_with('-')
 }
@@ -47,11 +47,11 @@ pub fn object_name_problem(name: &str) -> Option<String> {
 /// We keep to the classic rule (`[-._a-zA-Z][-._a-zA-Z0-9]*`) that every
 /// supported Kubernetes version and every shell accepts.
 pub fn env_var_problem(name: &str) -> Option<String> {
-    let mut chars = name.chars();
-    let first_ok = chars
+    let mut bytes = name.bytes();
+    let first_ok = bytes
         .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '-' | '.'));
-    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        .is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-' | b'.'));
+    let rest_ok = bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
     (!(first_ok && rest_ok)).then(|| {
         format!(
             "{name:?} is not a valid environment variable name: expected letters, digits, '_', '-' or '.', not starting with a digit"

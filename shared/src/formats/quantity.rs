@@ -104,7 +104,7 @@ fn suffix_scale(suffix: &str) -> Option<(i32, u32)> {
     }
     let exponent = suffix.strip_prefix(['e', 'E'])?;
     let unsigned = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
-    if unsigned.is_empty() || !unsigned.chars().all(|c| c.is_ascii_digit()) || unsigned.len() > 3 {
+    if unsigned.is_empty() || !unsigned.bytes().all(|b| b.is_ascii_digit()) || unsigned.len() > 3 {
         return None;
     }
     Some((exponent.parse().ok()?, 0))

@@ -35,8 +35,8 @@ struct Request<'a> {
     name: Option<Text<'a>>,
     namespace: Option<Text<'a>>,
     dry_run: Option<bool>,
-    object: Option<HourglassObject>,
-    old_object: Option<HourglassObject>,
+    object: Option<Box<HourglassObject>>,
+    old_object: Option<Box<HourglassObject>>,
 }
 
 /// A string borrowed from the body, or owned when JSON escapes in it had
@@ -206,11 +206,12 @@ impl<'de: 'a, 'a> Visitor<'de> for RequestVisitor<'a> {
     }
 }
 
-/// An object of the given kind, or null.
+/// An object of the given kind, or null. Boxed as soon as it is read (see
+/// `ReviewRequest::object`).
 struct ObjectSeed(ObjectKind);
 
 impl<'de> DeserializeSeed<'de> for ObjectSeed {
-    type Value = Option<HourglassObject>;
+    type Value = Option<Box<HourglassObject>>;
 
     fn deserialize<D: de::Deserializer<'de>>(
         self,
@@ -221,7 +222,7 @@ impl<'de> DeserializeSeed<'de> for ObjectSeed {
 }
 
 impl<'de> Visitor<'de> for ObjectSeed {
-    type Value = Option<HourglassObject>;
+    type Value = Option<Box<HourglassObject>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "a {} or null", self.0)
@@ -239,7 +240,7 @@ impl<'de> Visitor<'de> for ObjectSeed {
         self,
         deserializer: D,
     ) -> Result<Self::Value, D::Error> {
-        HourglassObject::deserialize_as(self.0, deserializer).map(Some)
+        HourglassObject::deserialize_as(self.0, deserializer).map(|object| Some(Box::new(object)))
     }
 }
 

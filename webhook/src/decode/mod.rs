@@ -237,12 +237,12 @@ pub fn decode_via_value(content_type: Option<&str>, body: &[u8]) -> Result<Revie
     };
     let object = HourglassObject::from_value_as(kind, &object)
         .map_err(|error| refuse(&decoded, Problem::ObjectDoesNotFitType, error.to_string()))?;
-    decoded.set_object(object);
+    decoded.set_object(Box::new(object));
 
     if operation == Operation::Update {
         match fields.old_object {
             Some(old) if old.is_object() => match HourglassObject::from_value_as(kind, &old) {
-                Ok(old) => decoded.old_object = Some(old),
+                Ok(old) => decoded.old_object = Some(Box::new(old)),
                 Err(error) => decoded.old_object_problem = Some(error.to_string()),
             },
             _ => {
@@ -383,7 +383,7 @@ mod tests {
                 let decoded = decode(Some("application/json"), body.as_bytes());
                 assert_eq!(decoded.as_ref(), Ok(&reference));
             }
-            let Some(HourglassObject::Performer(performer)) = &reference.object else {
+            let Some(HourglassObject::Performer(performer)) = reference.object.as_deref() else {
                 panic!("{:?}", reference.object);
             };
             assert_eq!(performer.spec.image, "avs:v2");
