@@ -46,7 +46,9 @@ impl Verdict {
     /// be `format_args!`: the warning is written once, into its own string.
     pub(crate) fn warning(&mut self, path: impl fmt::Display, message: impl fmt::Display) {
         use fmt::Write as _;
-        let mut text = String::new();
+        // Room for what is shown in full: written without growing (from
+        // empty, a usual warning was four reallocations).
+        let mut text = String::with_capacity(MAX_WARNING_LEN + 8);
         // Writing into a String cannot fail.
         let _ = write!(text, "{path}: {message}");
         shorten_warning(&mut text);

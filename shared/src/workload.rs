@@ -33,8 +33,26 @@ pub fn workload_name(performer_name: &str) -> String {
 /// The extended resource the operator requests, per GPU, for this type.
 pub fn gpu_resource(gpu_type: Option<&str>) -> String {
     match gpu_type.filter(|t| !t.is_empty()) {
-        Some(gpu_type) => format!("{TYPED_GPU_RESOURCE_PREFIX}{gpu_type}"),
+        Some(gpu_type) => TypedGpuResource(gpu_type).to_string(),
         None => UNTYPED_GPU_RESOURCE.to_string(),
+    }
+}
+
+/// `nvidia.com/<gpuType>` for a non-empty type, written where it is shown
+/// (a warning per review names it) rather than built as a string first.
+#[derive(Clone, Copy, Debug)]
+pub struct TypedGpuResource<'a>(pub &'a str);
+
+impl TypedGpuResource<'_> {
+    /// Whether it names the same resource as an untyped GPU (type "gpu").
+    pub fn is_untyped(self) -> bool {
+        UNTYPED_GPU_RESOURCE.strip_prefix(TYPED_GPU_RESOURCE_PREFIX) == Some(self.0)
+    }
+}
+
+impl std::fmt::Display for TypedGpuResource<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{TYPED_GPU_RESOURCE_PREFIX}{}", self.0)
     }
 }
 
@@ -95,5 +113,8 @@ mod tests {
         assert_eq!(gpu_resource(None), "nvidia.com/gpu");
         assert_eq!(gpu_resource(Some("")), "nvidia.com/gpu");
         assert_eq!(gpu_resource(Some("nvidia-a100")), "nvidia.com/nvidia-a100");
+        assert!(TypedGpuResource("gpu").is_untyped());
+        assert!(!TypedGpuResource("nvidia-a100").is_untyped());
+        assert!(!TypedGpuResource("").is_untyped());
     }
 }

@@ -145,10 +145,12 @@ fn check_gpu_resources(
     if label_value_problem(gpu_type).is_some() {
         return; // refused by check_hardware
     }
-    let typed = workload::gpu_resource(Some(gpu_type));
+    let typed = workload::TypedGpuResource(gpu_type);
+    // Quoted by hand: a label value (checked above) has nothing to escape,
+    // so this is what `{:?}` of the name would write.
     verdict.warning(
         "spec.hardwareRequirements.gpuType",
-        format_args!("pods request {typed:?}; nodes must advertise that resource"),
+        format_args!("pods request \"{typed}\"; nodes must advertise that resource"),
     );
     let untyped = workload::UNTYPED_GPU_RESOURCE;
     let also_untyped = resources.is_some_and(|r| {
@@ -157,7 +159,7 @@ fn check_gpu_resources(
             .flatten()
             .any(|section| section.contains_key(untyped))
     });
-    if also_untyped && typed != untyped {
+    if also_untyped && !typed.is_untyped() {
         verdict.warning(
             "spec.resources",
             format_args!("{untyped} is requested besides {typed}; the pod needs nodes with both"),
