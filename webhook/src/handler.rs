@@ -25,7 +25,7 @@ pub(crate) enum Endpoint {
 }
 
 impl Endpoint {
-    fn as_str(self) -> &'static str {
+    pub(crate) const fn as_str(self) -> &'static str {
         match self {
             Endpoint::Validate => "validate",
             Endpoint::Mutate => "mutate",

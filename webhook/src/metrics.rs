@@ -4,6 +4,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use hourglass_shared::Operation;
 use hourglass_shared::constants::{EXECUTOR_KIND, PERFORMER_KIND};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -11,6 +12,9 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+
+use crate::handler::Endpoint;
+use crate::request::operation_name;
 
 /// Every value is a constant, so counting a review allocates nothing.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -61,10 +65,16 @@ pub struct Metrics {
 
 /// The judged reviews' label values, each list in a fixed order: a
 /// series' place in [`Metrics::count_review`]'s cache is its values' places.
+/// The names come from where the handler takes them, so they cannot drift.
 const KINDS: [&str; 2] = [EXECUTOR_KIND, PERFORMER_KIND];
-const OPERATIONS: [&str; 4] = ["CREATE", "UPDATE", "DELETE", "CONNECT"];
+const OPERATIONS: [&str; 4] = [
+    operation_name(Operation::Create),
+    operation_name(Operation::Update),
+    operation_name(Operation::Delete),
+    operation_name(Operation::Connect),
+];
 const BOOLEANS: [&str; 2] = ["false", "true"];
-const ENDPOINTS: [&str; 2] = ["validate", "mutate"];
+const ENDPOINTS: [&str; 2] = [Endpoint::Validate.as_str(), Endpoint::Mutate.as_str()];
 const JUDGED_SERIES: usize =
     KINDS.len() * OPERATIONS.len() * BOOLEANS.len() * BOOLEANS.len() * ENDPOINTS.len();
 

@@ -79,7 +79,7 @@ impl ReviewRequest {
 }
 
 /// The operation as `request.operation` spells it (and the metrics label it).
-pub fn operation_name(operation: Operation) -> &'static str {
+pub const fn operation_name(operation: Operation) -> &'static str {
     match operation {
         Operation::Create => "CREATE",
         Operation::Update => "UPDATE",
