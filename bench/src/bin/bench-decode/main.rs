@@ -1,8 +1,12 @@
 //! bench-decode: what reading one review costs the webhook, in process (no
-//! TLS, no HTTP, no other process), beside two yardsticks timed in the same
-//! rounds on the same body: the reference decoder (`decode_via_value`, the
-//! body through a `Value`, as every review was read before issue 14) and a
-//! floor that only tokenizes the body (serde_json skipping every value).
+//! TLS, no HTTP, no other process), beside three yardsticks timed in the
+//! same rounds on the same body: the reference decoder (`decode_via_value`,
+//! the body through a `Value`, as every review was read before issue 14); a
+//! floor that only tokenizes the body (serde_json skipping every value); and
+//! a typed floor, serde's derived reading of the same body straight into the
+//! same `Performer` with no check at all (no strictness, nothing borrowed):
+//! the least that reading into k8s-openapi's owned types costs, whoever
+//! writes the decoder.
 //! Then the whole review in process: the webhook's router answering
 //! /validate (the body read, decoded, judged, answered, counted) beside
 //! bench-webhook's floor handler answering the same request with the same
@@ -29,9 +33,13 @@ use clap::Parser;
 use hourglass_bench::floor_router::floor_router;
 use hourglass_bench::machine::{load_average, machine_line};
 use hourglass_bench::review_body::{canned_answers, complex_performer_create};
+use hourglass_shared::constants::{API_GROUP, API_VERSION};
+use hourglass_shared::{HourglassObject, ObjectKind, Performer};
 use hourglass_webhook::decode::{decode, decode_via_value};
 use hourglass_webhook::executor_cache::NoExecutors;
+use hourglass_webhook::request::{ReviewRequest, operation_name};
 use hourglass_webhook::{AppState, Limits, router};
+use serde::Deserialize;
 use serde::de::IgnoredAny;
 use tokio::runtime::Runtime;
 use tower::ServiceExt as _;
@@ -106,6 +114,59 @@ struct Args {
 
 const JSON: Option<&str> = Some("application/json");
 
+/// The typed floor's review: what a webhook reads of an AdmissionReview for
+/// a Performer, by serde's derive alone (unknown keys skipped, a key given
+/// twice or an array for a struct taken as serde takes them).
+#[derive(Deserialize)]
+struct PlainReview {
+    request: PlainRequest,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PlainRequest {
+    uid: String,
+    kind: PlainKind,
+    operation: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(default)]
+    dry_run: Option<bool>,
+    #[serde(default)]
+    object: Option<Performer>,
+    #[serde(default)]
+    old_object: Option<Performer>,
+}
+
+impl PlainRequest {
+    /// Whether this is `request`, field for field.
+    fn reads_as(self, request: &ReviewRequest) -> bool {
+        let object = |performer: Option<Performer>| performer.map(HourglassObject::Performer);
+        self.uid == request.uid
+            && self.kind.group == API_GROUP
+            && self.kind.version == API_VERSION
+            && Some(request.kind) == ObjectKind::from_kind(&self.kind.kind)
+            && self.operation == operation_name(request.operation)
+            && self.name.unwrap_or_default() == request.name
+            && self.namespace.unwrap_or_default() == request.namespace
+            && self.dry_run.unwrap_or(false) == request.dry_run
+            && object(self.object).as_ref() == request.object.as_deref()
+            && object(self.old_object).as_ref() == request.old_object.as_deref()
+    }
+}
+
+#[derive(Deserialize)]
+struct PlainKind {
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    kind: String,
+}
+
 /// A way of reading the body, by name.
 type Way<'a> = (&'a str, &'a dyn Fn(&[u8]));
 
@@ -131,6 +192,12 @@ fn run(args: &Args) -> Result<(), String> {
     let one_pass = decode(JSON, &body).map_err(|e| format!("the review does not decode: {e:?}"))?;
     if decode_via_value(JSON, &body).as_ref() != Ok(&one_pass) {
         return Err("the two decoders disagree on the review".to_string());
+    }
+    // The typed floor must read the same request, or it skips work ours does.
+    let plain: PlainReview = serde_json::from_slice(&body)
+        .map_err(|e| format!("the typed floor does not read the review: {e}"))?;
+    if !plain.request.reads_as(&one_pass) {
+        return Err("the typed floor reads another request than the decoder".to_string());
     }
     println!(
         "{}, load average {} at the start",
@@ -169,7 +236,7 @@ fn run(args: &Args) -> Result<(), String> {
         }
     }
 
-    let ways: [Way; 5] = [
+    let ways: [Way; 6] = [
         ("one-pass (decode)", &|body| {
             black_box(decode(JSON, body).ok());
         }),
@@ -179,6 +246,9 @@ fn run(args: &Args) -> Result<(), String> {
         ("floor (tokenize only)", &|body| {
             black_box(serde_json::from_slice::<IgnoredAny>(body).ok());
         }),
+        ("typed floor (serde derive)", &|body| {
+            black_box(serde_json::from_slice::<PlainReview>(body).ok());
+        }),
         ("review: webhook router", &|_| {
             black_box(validate(&runtime, &ours, &body_bytes).ok());
         }),
@@ -186,9 +256,9 @@ fn run(args: &Args) -> Result<(), String> {
             black_box(validate(&runtime, &floor, &body_bytes).ok());
         }),
     ];
-    let mut rounds: Vec<[f64; 5]> = Vec::with_capacity(args.rounds);
+    let mut rounds: Vec<[f64; 6]> = Vec::with_capacity(args.rounds);
     for _ in 0..args.rounds {
-        let mut round = [0.0; 5];
+        let mut round = [0.0; 6];
         for (at, (_, way)) in ways.iter().enumerate() {
             let started = Instant::now();
             for _ in 0..args.iterations {
@@ -213,14 +283,15 @@ fn run(args: &Args) -> Result<(), String> {
         );
     }
     println!(
-        "decode: one-pass/reference {:.2}x, one-pass/floor {:.2}x (medians of the per-round ratios)",
+        "decode: one-pass/reference {:.2}x, one-pass/floor {:.2}x, one-pass/typed floor {:.2}x (medians of the per-round ratios)",
         median_ratio(0, 1),
-        median_ratio(0, 2)
+        median_ratio(0, 2),
+        median_ratio(0, 3)
     );
     println!(
         "review in process: webhook/floor {:.2}x; webhook - floor {:.2} us per review (medians per round): what reviewing costs above reading the body and answering",
-        median_ratio(3, 4),
-        median_of(rounds.iter().map(|round| round[3] - round[4]).collect())
+        median_ratio(4, 5),
+        median_of(rounds.iter().map(|round| round[4] - round[5]).collect())
     );
     println!("(load average now {})", load_average());
     Ok(())
