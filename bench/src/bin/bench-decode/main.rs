@@ -107,7 +107,7 @@ struct Args {
     /// Decodes per way and round.
     #[arg(long, default_value_t = 20_000)]
     iterations: u32,
-    /// Rounds; each times the three ways in turn, and the median is reported.
+    /// Rounds; each times every way in turn, and the median is reported.
     #[arg(long, default_value_t = 9)]
     rounds: usize,
 }
