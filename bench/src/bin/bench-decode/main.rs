@@ -1,12 +1,14 @@
 //! bench-decode: what reading one review costs the webhook, in process (no
-//! TLS, no HTTP, no other process), beside three yardsticks timed in the
+//! TLS, no HTTP, no other process), beside four yardsticks timed in the
 //! same rounds on the same body: the reference decoder (`decode_via_value`,
 //! the body through a `Value`, as every review was read before issue 14); a
 //! floor that only tokenizes the body (serde_json skipping every value); and
 //! a typed floor, serde's derived reading of the same body straight into the
 //! same `Performer` with no check at all (no strictness, nothing borrowed):
 //! the least that reading into k8s-openapi's owned types costs, whoever
-//! writes the decoder.
+//! writes the decoder; and a borrowed floor (`borrowed_floor`), the same
+//! derive into structs of the same shape whose strings point into the body:
+//! what reading into borrowing types would cost instead.
 //! Then the whole review in process: the webhook's router answering
 //! /validate (the body read, decoded, judged, answered, counted) beside
 //! bench-webhook's floor handler answering the same request with the same
@@ -19,6 +21,9 @@
 //! than a decoder change; here the decoder alone is timed, rounds
 //! interleaved so that a neighbour's burst falls on all ways alike, and
 //! the median round reported.
+
+mod borrowed_floor;
+mod envelope_read;
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
@@ -33,16 +38,18 @@ use clap::Parser;
 use hourglass_bench::floor_router::floor_router;
 use hourglass_bench::machine::{load_average, machine_line};
 use hourglass_bench::review_body::{canned_answers, complex_performer_create};
-use hourglass_shared::constants::{API_GROUP, API_VERSION};
-use hourglass_shared::{HourglassObject, ObjectKind, Performer};
+use hourglass_shared::{HourglassObject, Performer};
 use hourglass_webhook::decode::{decode, decode_via_value};
 use hourglass_webhook::executor_cache::NoExecutors;
-use hourglass_webhook::request::{ReviewRequest, operation_name};
+use hourglass_webhook::request::ReviewRequest;
 use hourglass_webhook::{AppState, Limits, router};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use tokio::runtime::Runtime;
 use tower::ServiceExt as _;
+
+use crate::borrowed_floor::BorrowedReview;
+use crate::envelope_read::EnvelopeRead;
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -144,14 +151,17 @@ impl PlainRequest {
     /// Whether this is `request`, field for field.
     fn reads_as(self, request: &ReviewRequest) -> bool {
         let object = |performer: Option<Performer>| performer.map(HourglassObject::Performer);
-        self.uid == request.uid
-            && self.kind.group == API_GROUP
-            && self.kind.version == API_VERSION
-            && Some(request.kind) == ObjectKind::from_kind(&self.kind.kind)
-            && self.operation == operation_name(request.operation)
-            && self.name.unwrap_or_default() == request.name
-            && self.namespace.unwrap_or_default() == request.namespace
-            && self.dry_run.unwrap_or(false) == request.dry_run
+        let envelope = EnvelopeRead {
+            uid: &self.uid,
+            group: &self.kind.group,
+            version: &self.kind.version,
+            kind: &self.kind.kind,
+            operation: &self.operation,
+            name: self.name.as_deref(),
+            namespace: self.namespace.as_deref(),
+            dry_run: self.dry_run,
+        };
+        envelope.reads_as(request)
             && object(self.object).as_ref() == request.object.as_deref()
             && object(self.old_object).as_ref() == request.old_object.as_deref()
     }
@@ -199,6 +209,12 @@ fn run(args: &Args) -> Result<(), String> {
     if !plain.request.reads_as(&one_pass) {
         return Err("the typed floor reads another request than the decoder".to_string());
     }
+    let text = std::str::from_utf8(&body).map_err(|e| format!("the review is not UTF-8: {e}"))?;
+    let borrowed: BorrowedReview = serde_json::from_str(text)
+        .map_err(|e| format!("the borrowed floor does not read the review: {e}"))?;
+    if !borrowed.request.reads_as(&one_pass) {
+        return Err("the borrowed floor reads another request than the decoder".to_string());
+    }
     println!(
         "{}, load average {} at the start",
         machine_line(),
@@ -236,7 +252,7 @@ fn run(args: &Args) -> Result<(), String> {
         }
     }
 
-    let ways: [Way; 6] = [
+    let ways: [Way; 7] = [
         ("one-pass (decode)", &|body| {
             black_box(decode(JSON, body).ok());
         }),
@@ -249,6 +265,11 @@ fn run(args: &Args) -> Result<(), String> {
         ("typed floor (serde derive)", &|body| {
             black_box(serde_json::from_slice::<PlainReview>(body).ok());
         }),
+        ("borrowed floor (serde derive)", &|body| {
+            // As the one-pass decoder does: one UTF-8 check, then text.
+            let text = std::str::from_utf8(body).ok();
+            black_box(text.and_then(|text| serde_json::from_str::<BorrowedReview>(text).ok()));
+        }),
         ("review: webhook router", &|_| {
             black_box(validate(&runtime, &ours, &body_bytes).ok());
         }),
@@ -256,9 +277,9 @@ fn run(args: &Args) -> Result<(), String> {
             black_box(validate(&runtime, &floor, &body_bytes).ok());
         }),
     ];
-    let mut rounds: Vec<[f64; 6]> = Vec::with_capacity(args.rounds);
+    let mut rounds: Vec<[f64; 7]> = Vec::with_capacity(args.rounds);
     for _ in 0..args.rounds {
-        let mut round = [0.0; 6];
+        let mut round = [0.0; 7];
         for (at, (_, way)) in ways.iter().enumerate() {
             let started = Instant::now();
             for _ in 0..args.iterations {
@@ -283,15 +304,21 @@ fn run(args: &Args) -> Result<(), String> {
         );
     }
     println!(
-        "decode: one-pass/reference {:.2}x, one-pass/floor {:.2}x, one-pass/typed floor {:.2}x (medians of the per-round ratios)",
+        "decode: one-pass/reference {:.2}x, one-pass/floor {:.2}x, one-pass/typed floor {:.2}x, one-pass/borrowed floor {:.2}x (medians of the per-round ratios)",
         median_ratio(0, 1),
         median_ratio(0, 2),
-        median_ratio(0, 3)
+        median_ratio(0, 3),
+        median_ratio(0, 4)
+    );
+    println!(
+        "owned types: typed floor/borrowed floor {:.2}x, typed floor - borrowed floor {:.2} us per review: what filling owned strings costs over pointing into the body",
+        median_ratio(3, 4),
+        median_of(rounds.iter().map(|round| round[3] - round[4]).collect())
     );
     println!(
         "review in process: webhook/floor {:.2}x; webhook - floor {:.2} us per review (medians per round): what reviewing costs above reading the body and answering",
-        median_ratio(4, 5),
-        median_of(rounds.iter().map(|round| round[4] - round[5]).collect())
+        median_ratio(5, 6),
+        median_of(rounds.iter().map(|round| round[5] - round[6]).collect())
     );
     println!("(load average now {})", load_average());
     Ok(())
