@@ -253,8 +253,10 @@ pub(super) fn decode(body: &[u8]) -> Option<ReviewRequest> {
         return None;
     }
     // Read as text after one UTF-8 check of the whole: serde_json then
-    // checks no string on its own, as it must when reading bytes.
-    let text = std::str::from_utf8(body).ok()?;
+    // checks no string on its own, as it must when reading bytes. The
+    // check says nothing of where a body is not UTF-8; the reference way,
+    // which such a body goes, does.
+    let text = simdutf8::basic::from_utf8(body).ok()?;
     let envelope: Envelope<'_> = serde_json::from_str(text).ok()?;
     let version = ReviewVersion::from_api_version(envelope.api_version.as_deref()?)?;
     if envelope.kind.as_deref()? != "AdmissionReview" {
