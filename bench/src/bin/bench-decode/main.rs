@@ -2,9 +2,10 @@
 //! TLS, no HTTP, no other process), beside four yardsticks timed in the
 //! same rounds on the same body: the reference decoder (`decode_via_value`,
 //! the body through a `Value`, as every review was read before issue 14); a
-//! floor that only tokenizes the body (serde_json skipping every value); and
-//! a typed floor, serde's derived reading of the same body straight into the
-//! same `Performer` with no check at all (no strictness, nothing borrowed):
+//! floor that only tokenizes the body (serde_json skipping every value); a
+//! typed floor (`typed_floor`), serde's derived reading of the same body
+//! straight into the same `Performer` with no check at all (no strictness,
+//! nothing borrowed):
 //! the least that reading into k8s-openapi's owned types costs, whoever
 //! writes the decoder; and a borrowed floor (`borrowed_floor`), the same
 //! derive into structs of the same shape whose strings point into the body:
@@ -24,6 +25,7 @@
 
 mod borrowed_floor;
 mod envelope_read;
+mod typed_floor;
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
@@ -38,18 +40,15 @@ use clap::Parser;
 use hourglass_bench::floor_router::floor_router;
 use hourglass_bench::machine::{load_average, machine_line};
 use hourglass_bench::review_body::{canned_answers, complex_performer_create};
-use hourglass_shared::{HourglassObject, Performer};
 use hourglass_webhook::decode::{decode, decode_via_value};
 use hourglass_webhook::executor_cache::NoExecutors;
-use hourglass_webhook::request::ReviewRequest;
 use hourglass_webhook::{AppState, Limits, router};
-use serde::Deserialize;
 use serde::de::IgnoredAny;
 use tokio::runtime::Runtime;
 use tower::ServiceExt as _;
 
 use crate::borrowed_floor::BorrowedReview;
-use crate::envelope_read::EnvelopeRead;
+use crate::typed_floor::PlainReview;
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -120,62 +119,6 @@ struct Args {
 }
 
 const JSON: Option<&str> = Some("application/json");
-
-/// The typed floor's review: what a webhook reads of an AdmissionReview for
-/// a Performer, by serde's derive alone (unknown keys skipped, a key given
-/// twice or an array for a struct taken as serde takes them).
-#[derive(Deserialize)]
-struct PlainReview {
-    request: PlainRequest,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PlainRequest {
-    uid: String,
-    kind: PlainKind,
-    operation: String,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    namespace: Option<String>,
-    #[serde(default)]
-    dry_run: Option<bool>,
-    #[serde(default)]
-    object: Option<Performer>,
-    #[serde(default)]
-    old_object: Option<Performer>,
-}
-
-impl PlainRequest {
-    /// Whether this is `request`, field for field.
-    fn reads_as(self, request: &ReviewRequest) -> bool {
-        let object = |performer: Option<Performer>| performer.map(HourglassObject::Performer);
-        let envelope = EnvelopeRead {
-            uid: &self.uid,
-            group: &self.kind.group,
-            version: &self.kind.version,
-            kind: &self.kind.kind,
-            operation: &self.operation,
-            name: self.name.as_deref(),
-            namespace: self.namespace.as_deref(),
-            dry_run: self.dry_run,
-        };
-        envelope.reads_as(request)
-            && object(self.object).as_ref() == request.object.as_deref()
-            && object(self.old_object).as_ref() == request.old_object.as_deref()
-    }
-}
-
-#[derive(Deserialize)]
-struct PlainKind {
-    #[serde(default)]
-    group: String,
-    #[serde(default)]
-    version: String,
-    #[serde(default)]
-    kind: String,
-}
 
 /// A way of reading the body, by name.
 type Way<'a> = (&'a str, &'a dyn Fn(&[u8]));
