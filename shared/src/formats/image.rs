@@ -30,6 +30,8 @@ impl ImageReference<'_> {
     }
 }
 
+use super::{rfind_byte, split_once_byte};
+
 const EXPECTED: &str = "expected [registry[:port]/]repository[:tag][@sha256:<64 hex>], e.g. ghcr.io/org/performer:v1.2.0";
 const MAX_NAME_LEN: usize = 255;
 const MAX_TAG_LEN: usize = 128;
@@ -40,11 +42,15 @@ pub fn parse(image: &str) -> Result<ImageReference<'_>, String> {
     if image.is_empty() {
         return Err(problem("image is empty".to_string()));
     }
-    if image.trim() != image || image.chars().any(char::is_whitespace) {
+    // White space at either end is white space too: one look at every
+    // character covers `trim`. Printable ASCII, what images are written
+    // in, has none; anything else is looked at character by character.
+    let printable_ascii = image.bytes().all(|b| b.is_ascii_graphic());
+    if !printable_ascii && image.chars().any(char::is_whitespace) {
         return Err(problem(format!("{image:?} contains white space")));
     }
 
-    let (rest, digest) = match image.split_once('@') {
+    let (rest, digest) = match split_once_byte(image, b'@') {
         Some((rest, digest)) => (rest, Some(digest)),
         None => (image, None),
     };
@@ -59,8 +65,8 @@ pub fn parse(image: &str) -> Result<ImageReference<'_>, String> {
         }
     }
 
-    let last_slash = rest.rfind('/');
-    let (name, tag) = match rest.rfind(':') {
+    let last_slash = rfind_byte(rest, b'/');
+    let (name, tag) = match rfind_byte(rest, b':') {
         Some(colon) if last_slash.is_none_or(|slash| colon > slash) => {
             (&rest[..colon], Some(&rest[colon + 1..]))
         }
@@ -100,9 +106,9 @@ pub fn parse(image: &str) -> Result<ImageReference<'_>, String> {
 /// dot or a port, or is `localhost`. Otherwise the image lives on the default
 /// registry and the whole name is the repository.
 fn split_registry(name: &str) -> (Option<&str>, &str) {
-    match name.split_once('/') {
+    match split_once_byte(name, b'/') {
         Some((first, rest))
-            if first.contains('.') || first.contains(':') || first == "localhost" =>
+            if first.bytes().any(|b| b == b'.' || b == b':') || first == "localhost" =>
         {
             (Some(first), rest)
         }
@@ -136,7 +142,11 @@ fn check_registry(registry: &str) -> Result<(), String> {
     let host_ok = if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         inner.parse::<std::net::Ipv6Addr>().is_ok()
     } else {
-        !host.is_empty() && host.split('.').all(is_domain_component)
+        !host.is_empty()
+            && host
+                .as_bytes()
+                .split(|b| *b == b'.')
+                .all(is_domain_component)
     };
     if !host_ok {
         return Err(format!("registry host {host:?} is not a valid host name"));
@@ -161,13 +171,11 @@ fn split_host_port(registry: &str) -> (&str, Option<&str>) {
     }
 }
 
-fn is_domain_component(component: &str) -> bool {
-    !component.is_empty()
+fn is_domain_component(component: &[u8]) -> bool {
+    matches!((component.first(), component.last()), (Some(first), Some(last)) if *first != b'-' && *last != b'-')
         && component
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && !component.starts_with('-')
-        && !component.ends_with('-')
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
 }
 
 fn check_repository(repository: &str) -> Result<(), String> {
@@ -180,8 +188,10 @@ fn check_repository(repository: &str) -> Result<(), String> {
             repository.to_ascii_lowercase()
         ));
     }
-    for component in repository.split('/') {
+    for component in repository.as_bytes().split(|b| *b == b'/') {
         if !is_path_component(component) {
+            // Whole characters, split at an ASCII byte: never lossy.
+            let component = String::from_utf8_lossy(component);
             return Err(format!(
                 "repository component {component:?} is not valid: lowercase letters and digits, separated by '.', '_', '__' or '-'"
             ));
@@ -191,8 +201,7 @@ fn check_repository(repository: &str) -> Result<(), String> {
 }
 
 /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`
-fn is_path_component(component: &str) -> bool {
-    let bytes = component.as_bytes();
+fn is_path_component(bytes: &[u8]) -> bool {
     let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     let mut i = 0;
     let mut expect_alnum = true;
@@ -266,6 +275,12 @@ mod tests {
             ("myavs//performer", "component \"\""),
             ("myavs/performer@sha256:abc", "digest"),
             ("my avs/performer", "white space"),
+            // White space past ASCII, and at the ends, is white space too.
+            ("myavs/performer:v1\u{a0}", "white space"),
+            ("\tmyavs/performer:v1", "white space"),
+            ("myavs/per\u{2003}former", "white space"),
+            ("myavs/pér:v1", "component \"pér\""),
+            ("reg-.io/x", "not a valid host"),
             ("reg.io:port/x", "invalid port"),
             ("-reg.io/x", "not a valid host"),
             ("myavs/per..former", "component"),

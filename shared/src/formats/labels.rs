@@ -3,6 +3,7 @@
 //! are all label keys ("qualified names") or label values.
 
 use super::names::is_dns_subdomain;
+use super::split_once_byte;
 
 const NAME_MAX: usize = 63;
 const PREFIX_MAX: usize = 253;
@@ -10,7 +11,7 @@ const PREFIX_MAX: usize = 253;
 /// `[prefix/]name`: an optional DNS subdomain prefix, then at most 63
 /// letters, digits, '-', '_' or '.', starting and ending with a letter or digit.
 pub fn label_key_problem(key: &str) -> Option<String> {
-    let (prefix, name) = match key.split_once('/') {
+    let (prefix, name) = match split_once_byte(key, b'/') {
         Some((prefix, name)) => (Some(prefix), name),
         None => (None, key),
     };

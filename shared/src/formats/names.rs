@@ -6,18 +6,25 @@ const DNS1123_SUBDOMAIN_MAX: usize = 253;
 /// RFC 1123 label: lowercase alphanumerics and '-', starting and ending
 /// alphanumeric, at most 63 characters (namespace names).
 pub fn is_dns_label(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= DNS1123_LABEL_MAX
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-')
+    is_dns_label_bytes(name.as_bytes())
+}
+
+fn is_dns_label_bytes(label: &[u8]) -> bool {
+    matches!((label.first(), label.last()), (Some(first), Some(last)) if *first != b'-' && *last != b'-')
+        && label.len() <= DNS1123_LABEL_MAX
+        && label
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
 }
 
 /// RFC 1123 subdomain: dot-separated labels, at most 253 characters (most object names).
 pub fn is_dns_subdomain(name: &str) -> bool {
-    !name.is_empty() && name.len() <= DNS1123_SUBDOMAIN_MAX && name.split('.').all(is_dns_label)
+    !name.is_empty()
+        && name.len() <= DNS1123_SUBDOMAIN_MAX
+        && name
+            .as_bytes()
+            .split(|byte| *byte == b'.')
+            .all(is_dns_label_bytes)
 }
 
 /// A host name in a URL or endpoint, where DNS ignores case.
@@ -78,6 +85,11 @@ mod tests {
         assert!(object_name_problem("a.b-c").is_none());
         assert!(object_name_problem("Main").is_some());
         assert!(object_name_problem("a..b").is_some());
+        let long_label = "a".repeat(64);
+        for bad in [".a", "a.", "a.-b", "a-.b", "é", &format!("b.{long_label}")] {
+            assert!(object_name_problem(bad).is_some(), "{bad}");
+        }
+        assert!(object_name_problem(&format!("b.{}", "a".repeat(63))).is_none());
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Resource quantities (`500m`, `4Gi`, `1e3`), parsed exactly so that
 //! requests and limits can be compared without floating-point surprises.
 
+use super::split_once_byte;
+
 /// A parsed quantity in billionths of the unit. Kubernetes keeps quantities
 /// to three decimal places, so nano-units hold every value exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,11 +29,12 @@ pub fn parse(text: &str) -> Result<Quantity, String> {
         _ => (false, text),
     };
     let number_len = unsigned
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .bytes()
+        .position(|b| !(b.is_ascii_digit() || b == b'.'))
         .unwrap_or(unsigned.len());
     let (number, suffix) = unsigned.split_at(number_len);
-    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
-    if whole.is_empty() && fraction.is_empty() || fraction.contains('.') {
+    let (whole, fraction) = split_once_byte(number, b'.').unwrap_or((number, ""));
+    if whole.is_empty() && fraction.is_empty() || fraction.bytes().any(|b| b == b'.') {
         return Err(invalid());
     }
 
