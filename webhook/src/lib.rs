@@ -18,6 +18,7 @@
 pub mod admin;
 pub mod args;
 pub mod body;
+mod connection_streams;
 pub mod decode;
 pub mod error;
 pub mod executor_cache;

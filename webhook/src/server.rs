@@ -1,5 +1,6 @@
 //! Binding, serving and draining: the TLS port (hyper-util's auto builder,
-//! HTTP/1.1 and HTTP/2), the admin port, the certificate reloader and the
+//! HTTP/1.1 and HTTP/2, each connection's streams in its own task, see
+//! `connection_streams`), the admin port, the certificate reloader and the
 //! executor watch, built in small steps by [`start`].
 
 use std::net::SocketAddr;
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hourglass_shared::HardwareProfile;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -19,6 +20,7 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use crate::args::Args;
+use crate::connection_streams::{ConnectionWithStreams, StreamQueue};
 use crate::error::StartupError;
 use crate::executor_cache::{ExecutorLookup, NoExecutors, ReflectorCache};
 use crate::metrics::Metrics;
@@ -336,16 +338,6 @@ async fn serve_tls(
     drain_timeout: Duration,
     stopped: watch::Receiver<bool>,
 ) -> DrainOutcome {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_concurrent_streams(limits.max_concurrent_streams);
-    let builder = Arc::new(builder);
     let graceful = GracefulShutdown::new();
     let stop = wait_for_stop(stopped);
     tokio::pin!(stop);
@@ -371,7 +363,6 @@ async fn serve_tls(
         }
         let watcher = graceful.watcher();
         let acceptor = acceptor.clone();
-        let builder = builder.clone();
         let service = TowerToHyperService::new(app.clone());
         tokio::spawn(async move {
             let stream =
@@ -386,8 +377,11 @@ async fn serve_tls(
                         return;
                     }
                 };
+            let streams = StreamQueue::default();
+            let builder = connection_builder(streams.clone(), limits);
             let connection = builder.serve_connection(TokioIo::new(stream), service);
-            if let Err(error) = watcher.watch(connection).await {
+            let connection = ConnectionWithStreams::new(watcher.watch(connection), streams);
+            if let Err(error) = connection.await {
                 tracing::debug!(%peer, %error, "connection ended with an error");
             }
         });
@@ -398,6 +392,24 @@ async fn serve_tls(
         Ok(()) => DrainOutcome::Drained,
         Err(_) => DrainOutcome::TimedOut,
     }
+}
+
+/// HTTP/1.1 and HTTP/2 by ALPN, with the connection's bounds; the HTTP/2
+/// streams go to `streams`, to run in the connection's task.
+fn connection_builder(
+    streams: StreamQueue,
+    limits: ConnectionLimits,
+) -> auto::Builder<StreamQueue> {
+    let mut builder = auto::Builder::new(streams);
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(limits.max_concurrent_streams);
+    builder
 }
 
 /// The admin port keeps answering (`/ready`: 503) while the TLS port
