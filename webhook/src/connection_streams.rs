@@ -3,25 +3,29 @@
 //! hyper serves an HTTP/1.1 request inside the connection's task, but hands
 //! every HTTP/2 stream to an executor. With tokio's (`TokioExecutor`) each
 //! stream was a task of its own, which the other worker often took: the
-//! answer then crossed threads on its way to the connection's socket, both
-//! workers locked the connection's stream table, and a worker slept and
-//! woke per answer. The executor here only queues a stream for
-//! [`ConnectionWithStreams`], which polls the connection and then every
+//! request's data and then the answer crossed threads, each crossing a
+//! wake-up, and both workers locked the connection's stream table (a
+//! contended mutex in the profile). The executor here only queues a stream
+//! for [`ConnectionWithStreams`], which polls the connection and then every
 //! stream that can go on, in one task: a review that waits (a body still
-//! arriving) lets the others run as before, and answers ready together go
-//! out in one flush.
+//! arriving) lets the others run as before, and nothing crosses threads.
+//! Under bench-webhook's load the webhook made a third of the futex calls
+//! per review it made before; its writes stayed one per answer.
 //!
 //! What it gives up: one connection's reviews use one core at a time. The
 //! apiserver's HTTP/2 client sends every call to a webhook over one
 //! connection until the server's stream limit (250 here), so one apiserver
 //! gets one core; a review is some 30 microseconds of CPU (bench-webhook),
 //! tens of thousands a second. Several apiservers, or clients, still spread
-//! over every worker.
+//! over every worker. And a review's own CPU work holds its connection's
+//! other streams while it runs: microseconds for a usual object, some 2 ms
+//! for the largest body the webhook reads (a 7 MiB review, in process).
 //!
-//! Measured with bench-webhook (4 connections x 16 streams, /validate, the
-//! floor server on the same stack, so it gained too): the webhook's CPU per
-//! review went from 2.25x the floor's to 2.02x, its reviews/s from 0.59x
-//! the floor's to 0.65x (medians of five rounds, see bench/README.md).
+//! Measured with bench-webhook (/validate, 4 connections x 16 streams),
+//! this against the same code with tokio's executor (96dcd4a) in one run
+//! of five rounds: CPU per review 0.84x (0.74-0.99x), reviews/s 1.11x
+//! (0.95-1.20x). The floor server shares this serving code, so it gained
+//! too; the record is in bench/README.md.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
