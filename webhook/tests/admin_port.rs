@@ -2,24 +2,14 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::client::{self, Alpn};
 use common::*;
-use hourglass_webhook::StaticExecutors;
-use hourglass_webhook::server::{self, Settings};
 
 #[tokio::test]
 async fn probes_and_metrics() {
     let pki = TestPki::new();
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key, _) = pki.write_serving(dir.path());
-    let webhook = server::start(
-        Settings::local(&cert, &key),
-        Arc::new(StaticExecutors::new()),
-    )
-    .await
-    .unwrap();
+    let webhook = start_local(&pki, dir.path()).await;
     let admin = webhook.admin_addr();
     assert_eq!(admin_get(admin, "/health").await.0, 200);
     assert_eq!(admin_get(admin, "/ready").await.0, 200);

@@ -6,15 +6,13 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::client::{self, Alpn};
 use common::session::Session;
 use common::*;
 use futures::future::join_all;
-use hourglass_webhook::StaticExecutors;
-use hourglass_webhook::server::{self, RunningWebhook, Settings};
+use hourglass_webhook::server::RunningWebhook;
 use hyper::body::Bytes;
 use tokio::sync::oneshot;
 
@@ -23,13 +21,7 @@ use tokio::sync::oneshot;
 const PATIENCE: Duration = Duration::from_secs(20);
 
 async fn webhook_and_session(pki: &TestPki, dir: &std::path::Path) -> (RunningWebhook, Session) {
-    let (cert, key, _) = pki.write_serving(dir);
-    let webhook = server::start(
-        Settings::local(&cert, &key),
-        Arc::new(StaticExecutors::new()),
-    )
-    .await
-    .unwrap();
+    let webhook = start_local(pki, dir).await;
     let config = client::config(
         pki.ca.cert_pem(),
         Alpn::H2,

@@ -61,13 +61,7 @@ async fn h2_and_http1_are_both_served() {
 async fn tls_1_2_is_accepted() {
     let pki = TestPki::new();
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key, _) = pki.write_serving(dir.path());
-    let webhook = server::start(
-        Settings::local(&cert, &key),
-        Arc::new(StaticExecutors::new()),
-    )
-    .await
-    .unwrap();
+    let webhook = start_local(&pki, dir.path()).await;
     let config = client::config(
         pki.ca.cert_pem(),
         Alpn::H2,

@@ -206,6 +206,19 @@ impl TestPki {
     }
 }
 
+/// A webhook in process on loopback ports, serving a certificate from
+/// `pki` written into `dir`, with no executors: the usual start of a test
+/// of the TLS or admin port.
+pub async fn start_local(pki: &TestPki, dir: &Path) -> hourglass_webhook::server::RunningWebhook {
+    let (cert, key, _) = pki.write_serving(dir);
+    hourglass_webhook::server::start(
+        hourglass_webhook::server::Settings::local(&cert, &key),
+        Arc::new(StaticExecutors::new()),
+    )
+    .await
+    .unwrap()
+}
+
 pub mod client {
     //! A TLS client that reports the negotiated protocol and the server's certificate.
 
