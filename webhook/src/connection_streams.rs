@@ -98,8 +98,8 @@ where
         }
         // Streams open only while the connection is polled: take the ones
         // it just opened, then run every stream that can go on. A stream's
-        // answer wakes the connection, so this task is polled again to
-        // write it, with every other answer ready by then.
+        // answer wakes the connection, which is this task, so the task is
+        // polled again to write it.
         let opened = std::mem::take(&mut *this.queue.lock());
         this.streams.extend(opened);
         while let Poll::Ready(Some(())) = this.streams.poll_next_unpin(cx) {}

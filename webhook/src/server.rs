@@ -1,5 +1,5 @@
 //! Binding, serving and draining: the TLS port (hyper-util's auto builder,
-//! HTTP/1.1 and HTTP/2, each connection's streams in its own task, see
+//! HTTP/1.1 and HTTP/2, every HTTP/2 stream run in its connection's task:
 //! `connection_streams`), the admin port, the certificate reloader and the
 //! executor watch, built in small steps by [`start`].
 

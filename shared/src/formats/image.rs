@@ -2,6 +2,8 @@
 //! project that registries and the kubelet use:
 //! `[registry[:port]/]repository[:tag][@sha256:<64 hex>]`.
 
+use super::{rfind_byte, split_once_byte};
+
 /// A parsed image reference, its parts borrowed from the text parsed (the
 /// webhook parses every performer's image, most only to find its tag).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,8 +31,6 @@ impl ImageReference<'_> {
         out
     }
 }
-
-use super::{rfind_byte, split_once_byte};
 
 const EXPECTED: &str = "expected [registry[:port]/]repository[:tag][@sha256:<64 hex>], e.g. ghcr.io/org/performer:v1.2.0";
 const MAX_NAME_LEN: usize = 255;
